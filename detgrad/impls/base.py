@@ -1,0 +1,108 @@
+"""What every determinant method is: a self-describing record plus input checks.
+
+A :class:`Method` bundles the two entry points (``det`` and ``slogdet``)
+with the facts that tables and docs are generated from: supported dtypes,
+whether the gradient is right at singular matrices, whether it compiles
+under XLA, the largest n it supports and its flop count as a function of n.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import tensorflow as tf
+
+from detgrad.errors import DetgradError, UnsupportedError
+
+REAL_DTYPES = ("float32", "float64")
+COMPLEX_DTYPES = ("complex64", "complex128")
+ALL_DTYPES = REAL_DTYPES + COMPLEX_DTYPES
+
+DetFn = Callable[[tf.Tensor], tf.Tensor]
+SlogdetFn = Callable[[tf.Tensor], "tuple[tf.Tensor, tf.Tensor]"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way to compute det(A), log|det A| and their gradients.
+
+    Attributes:
+        name: registry key, e.g. ``"lu"``.
+        summary: one line for tables and docs.
+        det: ``(..., N, N) -> (...)`` differentiable determinant.
+        slogdet: ``(..., N, N) -> (sign (...), logabsdet (...))``.
+        dtypes: dtype names the method accepts.
+        singular_safe: the gradient is right at exactly singular input.
+        xla: usable inside ``tf.function(jit_compile=True)``.
+        xla_reason: why not, when ``xla`` is False.
+        max_n: largest supported matrix size, ``None`` for no limit.
+        flops: value + gradient flop count for one real n x n matrix.
+        shares_factorization: the backward pass reuses the forward factors.
+    """
+
+    name: str
+    summary: str
+    det: DetFn
+    slogdet: SlogdetFn
+    dtypes: tuple[str, ...]
+    singular_safe: bool
+    xla: bool
+    flops: Callable[[int], float]
+    xla_reason: str = ""
+    max_n: int | None = None
+    shares_factorization: bool = False
+
+    def support_problem(self, n: int, dtype: str, mode: str = "eager") -> str | None:
+        """Return why this method cannot run the case, or ``None`` if it can."""
+        if dtype not in self.dtypes:
+            return f"method {self.name!r} does not support dtype {dtype}; supported: {', '.join(self.dtypes)}"
+        if self.max_n is not None and n > self.max_n:
+            return f"method {self.name!r} supports n <= {self.max_n}, got n = {n}"
+        if mode == "xla" and not self.xla:
+            return f"method {self.name!r} cannot run under XLA: {self.xla_reason}"
+        return None
+
+
+def as_square_matrices(a, method: Method) -> tf.Tensor:
+    """Convert ``a`` to a tensor and check it is a batch of square matrices.
+
+    Raises:
+        DetgradError: rank < 2, non-square, unknown size, integer/bool dtype.
+        UnsupportedError: a float dtype the method does not handle, or n too big.
+    """
+    if not isinstance(a, (tf.Tensor, tf.Variable)):
+        try:
+            a = tf.convert_to_tensor(a)
+        except (TypeError, ValueError) as exc:
+            raise DetgradError(f"input is not convertible to a tensor ({exc}); pass a (..., N, N) array") from None
+    else:
+        a = tf.convert_to_tensor(a)
+    shape = a.shape
+    if shape.rank is None:
+        raise DetgradError("input rank is unknown while tracing; give the tf.function an input_signature with a known rank")
+    if shape.rank < 2:
+        raise DetgradError(f"input must have rank >= 2 with shape (..., N, N), got shape {tuple(shape)}")
+    rows, cols = shape[-2], shape[-1]
+    if rows is None or cols is None:
+        raise DetgradError(f"the matrix size must be known while tracing, got shape {shape}; fix the last two dims in the input_signature")
+    if rows != cols:
+        raise DetgradError(f"input must be square (..., N, N), got shape {tuple(shape)}")
+    dtype = a.dtype.name
+    if a.dtype.is_integer or a.dtype.is_bool:
+        raise DetgradError(f"input dtype {dtype} is not differentiable; cast to one of {', '.join(ALL_DTYPES)}")
+    problem = method.support_problem(rows, dtype)
+    if problem:
+        raise UnsupportedError(problem)
+    return a
+
+
+def flatten_batch(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Reshape ``(..., N, N)`` to ``(B, N, N)``; also return the batch shape."""
+    n = a.shape[-1]
+    return tf.reshape(a, [-1, n, n]), tf.shape(a)[:-2]
+
+
+def empty_matrix_det(a: tf.Tensor) -> tf.Tensor:
+    """det of ``(..., 0, 0)`` matrices is 1; kept connected so gradients are zeros."""
+    return tf.ones(tf.shape(a)[:-2], dtype=a.dtype) + tf.reduce_sum(a, axis=[-2, -1])

@@ -1,0 +1,53 @@
+"""The ``"slogdet"`` method: work in the log domain.
+
+    sign, L = slogdet(A);   d L / dA = A^{-T}   (holomorphic, complex phase included)
+    det A = sign · exp(L)
+
+The gradient of log|det| and of the phase is ``w · A^{-H}`` computed with a
+linear solve against the identity, so it stays finite for float32 matrices
+whose determinant overflows (n = 200).  det is composed from (sign, L) and
+differentiated through them, so its gradient is g·conj(sign)·exp(L)·A^{-H}:
+scaled in the log domain, never through an overflowing det.  Not
+singular-safe (log 0 = -inf, inf/NaN gradient: loud).  No XLA kernel for
+``LogMatrixDeterminant`` in TF 2.21.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from detgrad.impls.base import empty_matrix_det
+from detgrad.impls.live import live, log_cotangent
+
+
+def _inverse_transpose(x: tf.Tensor) -> tf.Tensor:
+    eye = tf.broadcast_to(tf.eye(x.shape[-1], dtype=x.dtype), tf.shape(x))
+    return tf.linalg.matrix_transpose(tf.linalg.solve(x, eye))
+
+
+@tf.custom_gradient
+def _slogdet(x):
+    sign, logabs = tf.linalg.slogdet(x)
+
+    def grad(g_sign, g_logabs):
+        sign_live = live(sign, x, lambda y: _slogdet(y)[0])
+        w = tf.cast(log_cotangent(sign_live, g_sign, g_logabs), x.dtype)
+        return w[..., None, None] * tf.math.conj(_inverse_transpose(x))
+
+    return (sign, logabs), grad
+
+
+def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """(sign, log|det|): ``(..., N, N) -> ((...), (...))``."""
+    if a.shape[-1] == 0:
+        one = empty_matrix_det(a)
+        return one, tf.math.log(tf.abs(one))
+    return _slogdet(a)
+
+
+def det(a: tf.Tensor) -> tf.Tensor:
+    """det = sign · exp(log|det|): ``(..., N, N) -> (...)``."""
+    if a.shape[-1] == 0:
+        return empty_matrix_det(a)
+    sign, logabs = _slogdet(a)
+    return sign * tf.cast(tf.exp(logabs), a.dtype)

@@ -1,0 +1,118 @@
+"""The ``"lu"`` method: one complete-pivoting LU shared by value and gradient.
+
+Forward: ``P A Q = L U`` (see :mod:`detgrad.impls.lu_factor`), then
+``det A = det(P)det(Q)·prod(diag U)``.
+
+Backward: the gradient of det is the transposed adjugate, built from the
+same factors.  With ``A_pq = P A Q = L U``, ``adj(A_pq) = adj(U)·L^{-1}``
+(det L = 1), and for ``U = [[U11, u], [0, d]]``
+
+    adj(U) = p · V^{-1} · diag(d, ..., d, 1),   p = det(U11),
+
+where V is U with its last diagonal entry set to 1.  That is polynomial in
+the last pivot d, so it never divides by it: complete pivoting puts the only
+zero pivot of a rank n-1 matrix last (gradient rank 1, right), and a rank
+<= n-2 matrix has p = 0 (gradient 0, right).  The result is mapped back
+through the permutations.  Cost: 2/3·n³ (LU) + 4/3·n³ (two triangular
+solves) = 2n³ for value + gradient.
+
+log|det A| has gradient ``A^{-H}`` (complex phase included via
+:func:`detgrad.impls.live.log_cotangent`), computed from the same factors.
+
+References: M. Giles, "An extended collection of matrix derivative results
+for forward and reverse mode AD" (2008); JAX's ``_cofactor_solve``.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from detgrad.impls.base import empty_matrix_det, flatten_batch
+from detgrad.impls.live import live, log_cotangent
+from detgrad.impls.lu_factor import LUFactors, lu_factor, unit_lower, unpermute, upper
+
+
+def _identity_like(lu: tf.Tensor) -> tf.Tensor:
+    return tf.broadcast_to(tf.eye(lu.shape[-1], dtype=lu.dtype), tf.shape(lu))
+
+
+def det_from_factors(f: LUFactors) -> tf.Tensor:
+    """det A = parity · prod(diag U), shape (B,)."""
+    diag = tf.linalg.diag_part(f.lu)
+    return tf.cast(f.parity, diag.dtype) * tf.reduce_prod(diag, axis=-1)
+
+
+def slogdet_from_factors(f: LUFactors) -> tuple[tf.Tensor, tf.Tensor]:
+    """(sign, log|det|) from the pivots; sign 0 and -inf at a zero pivot."""
+    diag = tf.linalg.diag_part(f.lu)
+    magnitude = tf.abs(diag)
+    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
+    phase = tf.where(magnitude == 0, tf.zeros_like(diag), diag / tf.cast(safe, diag.dtype))
+    sign = tf.cast(f.parity, diag.dtype) * tf.reduce_prod(phase, axis=-1)
+    return sign, tf.reduce_sum(tf.math.log(magnitude), axis=-1)
+
+
+def cofactor_from_factors(f: LUFactors) -> tf.Tensor:
+    """adj(A)^T = d det(A)/dA (holomorphic), shape (B, N, N); singular-safe."""
+    n = f.lu.shape[-1]
+    diag = tf.linalg.diag_part(f.lu)
+    ones = tf.ones_like(diag)
+    is_last = (tf.range(n) == n - 1)[None, :]
+    head = tf.where(is_last, ones, diag)
+    head_product = tf.reduce_prod(head, axis=-1) * tf.cast(f.parity, diag.dtype)
+    v = tf.linalg.set_diag(upper(f.lu), tf.where(head == 0, ones, head))
+    scale = tf.where(is_last, ones, diag[:, -1:] * ones)
+    l_inv = tf.linalg.triangular_solve(unit_lower(f.lu), _identity_like(f.lu), lower=True)
+    adj_pq = tf.linalg.triangular_solve(v, scale[:, :, None] * l_inv, lower=False)
+    adj_pq = adj_pq * head_product[:, None, None]
+    return unpermute(tf.linalg.matrix_transpose(adj_pq), f)
+
+
+def inverse_transpose_from_factors(f: LUFactors) -> tf.Tensor:
+    """A^{-T} = d log det(A)/dA (holomorphic), shape (B, N, N); inf/NaN if singular."""
+    l_inv = tf.linalg.triangular_solve(unit_lower(f.lu), _identity_like(f.lu), lower=True)
+    inv_pq = tf.linalg.triangular_solve(upper(f.lu), l_inv, lower=False)
+    return unpermute(tf.linalg.matrix_transpose(inv_pq), f)
+
+
+@tf.custom_gradient
+def _det_flat(x):
+    factors = lu_factor(x)
+
+    def grad(g):
+        cofactor = live(cofactor_from_factors(factors), x, lambda y: cofactor_from_factors(lu_factor(y)))
+        return g[:, None, None] * tf.math.conj(cofactor)
+
+    return det_from_factors(factors), grad
+
+
+@tf.custom_gradient
+def _slogdet_flat(x):
+    factors = lu_factor(x)
+    sign, logabs = slogdet_from_factors(factors)
+
+    def grad(g_sign, g_logabs):
+        sign_live = live(sign, x, lambda y: _slogdet_flat(y)[0])
+        w = log_cotangent(sign_live, g_sign, g_logabs)
+        inv_t = live(inverse_transpose_from_factors(factors), x, lambda y: inverse_transpose_from_factors(lu_factor(y)))
+        return tf.cast(w, x.dtype)[:, None, None] * tf.math.conj(inv_t)
+
+    return (sign, logabs), grad
+
+
+def det(a: tf.Tensor) -> tf.Tensor:
+    """det of a validated ``(..., N, N)`` tensor, shape ``(...)``."""
+    if a.shape[-1] == 0:
+        return empty_matrix_det(a)
+    flat, batch_shape = flatten_batch(a)
+    return tf.reshape(_det_flat(flat), batch_shape)
+
+
+def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """(sign, log|det|) of a validated ``(..., N, N)`` tensor, each ``(...)``."""
+    if a.shape[-1] == 0:
+        one = empty_matrix_det(a)
+        return one, tf.math.log(tf.abs(one))
+    flat, batch_shape = flatten_batch(a)
+    sign, logabs = _slogdet_flat(flat)
+    return tf.reshape(sign, batch_shape), tf.reshape(logabs, batch_shape)

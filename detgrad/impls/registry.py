@@ -1,0 +1,84 @@
+"""The registry of determinant methods: one place that tables and docs read."""
+
+from __future__ import annotations
+
+from detgrad.errors import DetgradError
+from detgrad.impls import builtin, closed, inverse, logdomain, lu
+from detgrad.impls.base import ALL_DTYPES, Method
+
+NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
+
+_REGISTRY: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method(
+            name="lu",
+            summary="complete-pivoting LU in XLA-compilable TF ops, shared by value and gradient; adjugate from the factors",
+            det=lu.det,
+            slogdet=lu.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=lambda n: 2.0 * n**3,
+            shares_factorization=True,
+        ),
+        Method(
+            name="closed",
+            summary="explicit polynomial for n <= 3; exact derivatives of every order at any rank",
+            det=closed.det,
+            slogdet=closed.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=closed.flops,
+            max_n=closed.MAX_N,
+            shares_factorization=True,
+        ),
+        Method(
+            name="inverse",
+            summary="Jacobi's formula g·conj(det A)·A^{-H} through tf.linalg.inv",
+            det=inverse.det,
+            slogdet=inverse.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=False,
+            xla=False,
+            xla_reason=NO_XLA_DET,
+            flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
+        ),
+        Method(
+            name="slogdet",
+            summary="log domain: tf.linalg.slogdet, gradient w·A^{-H} by a solve; det = sign·exp(logabsdet)",
+            det=logdomain.det,
+            slogdet=logdomain.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=False,
+            xla=False,
+            xla_reason=NO_XLA_DET,
+            flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
+        ),
+        Method(
+            name="builtin",
+            summary="tf.linalg.det / slogdet with TF's registered gradient, unchanged (the baseline)",
+            det=builtin.det,
+            slogdet=builtin.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=False,
+            xla=False,
+            xla_reason=NO_XLA_DET,
+            flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
+        ),
+    )
+}
+
+METHODS: tuple[str, ...] = tuple(_REGISTRY)
+DEFAULT_METHOD = "lu"
+
+
+def get_method(name: str | None) -> Method:
+    """Look up a method by name (``None`` is the default method)."""
+    if name is None:
+        name = DEFAULT_METHOD
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise DetgradError(f"unknown method {name!r}; valid methods: {', '.join(METHODS)}") from None
