@@ -1,0 +1,7 @@
+"""``python -m detgrad`` is the ``detgrad`` command."""
+
+import sys
+
+from detgrad.cli import main
+
+sys.exit(main())
