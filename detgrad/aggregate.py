@@ -1,0 +1,224 @@
+"""Pure pandas aggregation of run files: one tidy frame, derived metrics, summaries.
+
+Never imports TensorFlow.  The tidy frame has one row per cell record plus
+the run's identity (``run_id``, ``hostname``, ``cpu_model``) and a
+``device_label`` (device + hardware + host) so that runs from different
+machines never merge by accident.
+
+Derived columns (NaN where the cell has no time):
+
+``time_per_matrix_s``  median_s / batch
+``matrices_per_s``     batch / median_s
+``gflops``             flops * batch / median_s / 1e9, in *real* flops
+``pct_peak``           100 * gflops / the run's measured GEMM GFLOP/s for the real dtype
+``speedup``            builtin's median_s in the same (n, batch, dtype, target, device, mode) / median_s
+``speedup_best``       the same against builtin's *fastest mode* (the headline number)
+
+Complex dtypes: a record's ``flops`` is the count for a real matrix of the same
+``n`` (e.g. 2n^3 for LU value + gradient); one complex multiply-add costs four
+real ones, so GFLOP/s for complex64/complex128 is multiplied by
+:data:`COMPLEX_FLOP_FACTOR` and compared with the float32/float64 GEMM peak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BASELINE = "builtin"
+DETGRAD = "detgrad"
+REAL_DTYPE = {"float32": "float32", "float64": "float64", "complex64": "float32", "complex128": "float64"}
+COMPLEX_FLOP_FACTOR = 4.0
+FAILED = ("error", "nonfinite", "wrong", "oom", "timeout")
+# Axes that identify a cell apart from the machine it ran on.
+CELL_AXES = ["family", "method", "mode", "target", "n", "batch", "dtype", "device", "threads"]
+# Axes on which a method is compared with the baseline.
+PROBLEM_AXES = ["n", "batch", "dtype", "target", "device_label"]
+
+_COLUMNS = {
+    "key": None, "family": DETGRAD, "method": None, "mode": None, "target": "det", "n": np.nan, "batch": 1,
+    "dtype": None, "device": "CPU:0", "threads": np.nan, "cond": np.nan, "status": "ok", "reason": None,
+    "samples_s": None, "calls_per_sample": np.nan, "median_s": np.nan, "iqr_s": np.nan, "min_s": np.nan,
+    "noisy": None, "trace_s": np.nan, "value_rel_err": np.nan, "grad_rel_err": np.nan,
+    "peak_mem_bytes": np.nan, "flops": np.nan, "started": None, "wall_s": np.nan,
+}  # fmt: skip
+_NUMERIC = ["n", "batch", "threads", "cond", "median_s", "iqr_s", "min_s", "trace_s", "value_rel_err", "grad_rel_err",
+            "peak_mem_bytes", "flops", "wall_s", "calls_per_sample"]  # fmt: skip
+
+
+def _hardware(env: dict[str, Any], device: str) -> str:
+    """Short hardware name for a device string like ``GPU:0`` or ``CPU:0``."""
+    kind, _, index = str(device).partition(":")
+    if kind.upper() == "GPU":
+        gpus = env.get("gpus") or []
+        i = int(index) if index.isdigit() else 0
+        if i < len(gpus):
+            gpu = gpus[i]
+            return str(gpu.get("name", "GPU") if isinstance(gpu, dict) else gpu)
+        return "GPU"
+    return str(env.get("cpu_model") or "CPU")
+
+
+def device_label(env: dict[str, Any], device: str) -> str:
+    """``"CPU:0 Xeon 8375C @ host"``: device, hardware and host, so machines stay apart."""
+    hw = " ".join(_hardware(env, device).replace("(R)", "").replace("(TM)", "").split())
+    if len(hw) > 28:
+        hw = hw[:27] + "…"
+    return f"{device} {hw} @ {env.get('hostname', '?')}"
+
+
+def series_name(family: str, method: str) -> str:
+    """Legend/row name: detgrad methods by name, peers as ``family.method`` (e.g. ``jax.slogdet``)."""
+    return str(method) if family == DETGRAD else f"{family}.{method}"
+
+
+def tidy(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.DataFrame:
+    """One row per cell record of all ``runs`` (as returned by :func:`detgrad.runfile.load_run`), with derived columns."""
+    rows = []
+    for head, records in runs:
+        env = head.get("environment") or {}
+        peaks = (env.get("ceilings") or {}).get("matmul_gflops") or {}
+        for rec in records:
+            row = {k: rec.get(k, default) for k, default in _COLUMNS.items()}
+            row.update(
+                run_id=str(head.get("run_id")),
+                created=head.get("created"),
+                sweep=(head.get("spec") or {}).get("name"),
+                hostname=env.get("hostname"),
+                cpu_model=env.get("cpu_model"),
+                device_label=device_label(env, row["device"]),
+                peak_gflops=peaks.get(REAL_DTYPE.get(row["dtype"], ""), np.nan),
+            )
+            rows.append(row)
+    cols = [*_COLUMNS, "run_id", "created", "sweep", "hostname", "cpu_model", "device_label", "peak_gflops"]
+    df = pd.DataFrame(rows, columns=cols)
+    for c in [*_NUMERIC, "peak_gflops"]:
+        df[c] = pd.to_numeric(df[c], errors="coerce")
+    df["series"] = [series_name(f, m) for f, m in zip(df["family"], df["method"], strict=True)]
+    return add_metrics(df)
+
+
+def add_metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """Add per-matrix time, throughput, GFLOP/s, % of peak and both speedups (returns a new frame)."""
+    df = df.copy()
+    ok = df["status"].eq("ok") & (df["median_s"] > 0)
+    t = df["median_s"].where(ok)
+    df["time_per_matrix_s"] = t / df["batch"]
+    df["matrices_per_s"] = df["batch"] / t
+    factor = np.where(df["dtype"].astype(str).str.startswith("complex"), COMPLEX_FLOP_FACTOR, 1.0)
+    df["gflops"] = df["flops"] * factor * df["batch"] / t / 1e9
+    df["pct_peak"] = 100.0 * df["gflops"] / df["peak_gflops"]
+    base = df[ok & df["family"].eq(DETGRAD) & df["method"].eq(BASELINE)]
+    same_mode = base.groupby([*PROBLEM_AXES, "mode"], dropna=False)["median_s"].min().rename("builtin_s")
+    best_mode = base.groupby(PROBLEM_AXES, dropna=False)["median_s"].min().rename("builtin_best_s")
+    df = df.join(same_mode, on=[*PROBLEM_AXES, "mode"]).join(best_mode, on=PROBLEM_AXES)
+    df["speedup"] = df["builtin_s"] / t
+    df["speedup_best"] = df["builtin_best_s"] / t
+    return df
+
+
+def best_modes(df: pd.DataFrame) -> pd.DataFrame:
+    """Per (series, problem) the fastest ok mode; problems with no ok cell keep one row with their status."""
+    keys = ["family", "method", "series", *PROBLEM_AXES]
+    ok = df[df["status"].eq("ok") & df["median_s"].notna()]
+    best = ok.loc[ok.groupby(keys, dropna=False)["median_s"].idxmin()]
+    rest = df[~df.set_index(keys).index.isin(best.set_index(keys).index)]
+    failed = rest.drop_duplicates(keys)
+    return pd.concat([best, failed], ignore_index=True).sort_values(keys).reset_index(drop=True)
+
+
+def recommend(df: pd.DataFrame, include_peers: bool = False) -> pd.DataFrame:
+    """The fastest method per (n, batch, dtype, target, device) among ok cells, with its margin over the runner-up.
+
+    Each method is represented by its fastest mode; ``margin`` is runner-up time / best time - 1
+    (0.25 means the best is 25 % faster than the next *method*).  Peers (jax, torch, numpy) are not
+    TensorFlow options and are left out unless ``include_peers``.
+    """
+    pool = df if include_peers else df[df["family"].eq(DETGRAD)]
+    ok = pool[pool["status"].eq("ok") & pool["median_s"].notna()]
+    ok = ok.loc[ok.groupby(["series", *PROBLEM_AXES], dropna=False)["median_s"].idxmin()]
+    rows = []
+    for key, grp in ok.groupby(PROBLEM_AXES, dropna=False, sort=True):
+        grp = grp.sort_values("median_s")
+        first = grp.iloc[0]
+        second = grp.iloc[1] if len(grp) > 1 else None
+        rows.append(
+            dict(
+                zip(PROBLEM_AXES, key, strict=True),
+                best=first["series"],
+                best_mode=first["mode"],
+                best_s=first["median_s"],
+                speedup_best=first["speedup_best"],
+                runner_up=None if second is None else second["series"],
+                runner_up_mode=None if second is None else second["mode"],
+                runner_up_s=np.nan if second is None else second["median_s"],
+                margin=np.nan if second is None else second["median_s"] / first["median_s"] - 1.0,
+            )
+        )
+    cols = [*PROBLEM_AXES, "best", "best_mode", "best_s", "speedup_best", "runner_up", "runner_up_mode", "runner_up_s", "margin"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def complexity_fit(df: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
+    """Fit time per matrix ∝ n^k per (series, mode, target, dtype, batch, device) by log-log least squares.
+
+    Only ok cells count; groups with fewer than ``min_points`` distinct n are skipped.  Returns
+    ``k`` (exponent), ``r2`` and the n range used.
+    """
+    keys = ["series", "mode", "target", "dtype", "batch", "device_label"]
+    ok = df[df["status"].eq("ok") & (df["time_per_matrix_s"] > 0)]
+    rows = []
+    for key, grp in ok.groupby(keys, dropna=False, sort=True):
+        pts = grp.groupby("n")["time_per_matrix_s"].median()
+        if len(pts) < min_points:
+            continue
+        x, y = np.log(pts.index.to_numpy(float)), np.log(pts.to_numpy(float))
+        k, c = np.polyfit(x, y, 1)
+        resid = y - (k * x + c)
+        ss = float(((y - y.mean()) ** 2).sum())
+        r2 = 1.0 - float((resid**2).sum()) / ss if ss > 0 else 1.0
+        rows.append(
+            dict(
+                zip(keys, key, strict=True),
+                k=float(k),
+                r2=r2,
+                n_min=int(pts.index.min()),
+                n_max=int(pts.index.max()),
+                points=len(pts),
+            )
+        )
+    return pd.DataFrame(rows, columns=[*keys, "k", "r2", "n_min", "n_max", "points"])
+
+
+def environments(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.DataFrame:
+    """One row per run: id, date, host, CPU, cores, versions, GPUs and GEMM ceilings."""
+    rows = []
+    for head, records in runs:
+        env = head.get("environment") or {}
+        ceil = env.get("ceilings") or {}
+        mm = ceil.get("matmul_gflops") or {}
+        gpus = env.get("gpus") or []
+        rows.append(
+            {
+                "run_id": head.get("run_id"),
+                "created": head.get("created"),
+                "sweep": (head.get("spec") or {}).get("name"),
+                "cells": len(records),
+                "hostname": env.get("hostname"),
+                "cpu_model": env.get("cpu_model"),
+                "cores": env.get("cores"),
+                "gpus": ", ".join(str(g.get("name", g) if isinstance(g, dict) else g) for g in gpus) or "none",
+                "tf_version": env.get("tf_version"),
+                "python": env.get("python"),
+                "numpy": env.get("numpy"),
+                "detgrad_version": env.get("detgrad_version"),
+                "git_commit": (env.get("git_commit") or "")[:12] or None,
+                "gemm_gflops_f32": mm.get("float32"),
+                "gemm_gflops_f64": mm.get("float64"),
+                "bandwidth_gbs": ceil.get("bandwidth_gbs"),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,102 @@
+"""Tolerant reader of detgrad run files (schema v1, JSON Lines).
+
+A run file starts with one header line (``"kind": "header"``, the schema
+version, the sweep spec and the environment) followed by one line per
+measured cell.  This module only *reads*; writing belongs to the sweep
+engine (``detgrad/store.py``).  It never imports TensorFlow.
+
+Errors a user can cause (missing file, not a run file, a newer schema) are
+raised as one-line :class:`~detgrad.errors.DetgradError`; a truncated last
+line (a sweep killed while appending) is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from detgrad.errors import DetgradError
+
+SCHEMA = "detgrad-run"
+SUPPORTED_VERSIONS = (1,)
+
+
+class RunFileWarning(UserWarning):
+    """A recoverable problem in a run file (for example a truncated last line)."""
+
+
+def _parse_header(path: Path, first: str) -> dict[str, Any]:
+    try:
+        header = json.loads(first)
+    except json.JSONDecodeError:
+        raise DetgradError(f"{path}: not a detgrad run file (first line is not JSON)") from None
+    if not isinstance(header, dict) or header.get("kind") != "header" or header.get("schema") != SCHEMA:
+        raise DetgradError(f"{path}: not a detgrad run file (no '{SCHEMA}' header on the first line)")
+    version = header.get("schema_version")
+    if version not in SUPPORTED_VERSIONS:
+        supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+        raise DetgradError(
+            f"{path}: run-file schema_version {version!r} is not supported by this detgrad (reads {supported}); "
+            "upgrade detgrad (pip install -U detgrad) or re-run the sweep with this version"
+        )
+    header.setdefault("spec", {})
+    header.setdefault("environment", {})
+    header.setdefault("run_id", path.stem)
+    return header
+
+
+def load_run(path: str | PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read one run file.
+
+    Args:
+        path: a JSON Lines run file written by ``detgrad sweep``.
+
+    Returns:
+        ``(header, records)``: the header dict and the list of cell dicts in
+        file order.  Lines of an unknown ``kind`` are ignored (forward
+        compatible additions within schema v1).
+
+    Raises:
+        DetgradError: missing or unreadable file, not a run file, unknown
+            schema version, or a corrupt line that is not the last one.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DetgradError(f"{p}: run file not found") from None
+    except IsADirectoryError:
+        raise DetgradError(f"{p}: is a directory, expected a run file (.jsonl)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DetgradError(f"{p}: cannot read run file ({type(exc).__name__})") from None
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise DetgradError(f"{p}: empty file, not a detgrad run file")
+    header = _parse_header(p, lines[0])
+    records: list[dict[str, Any]] = []
+    last = len(lines) - 1
+    for lineno, line in enumerate(lines[1:], start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            if lineno == last:
+                warnings.warn(f"{p}: ignoring truncated last line {lineno + 1}", RunFileWarning, stacklevel=2)
+                break
+            raise DetgradError(f"{p}: corrupt run file, line {lineno + 1} is not JSON") from None
+        if isinstance(item, dict) and item.get("kind") == "cell":
+            records.append(item)
+    return header, records
+
+
+def load_runs(paths: list[str | PathLike[str]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Read several run files; see :func:`load_run`.  Raises on the first bad file."""
+    if not paths:
+        raise DetgradError("no run files given")
+    return [load_run(p) for p in paths]

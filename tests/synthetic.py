@@ -1,0 +1,131 @@
+"""Synthetic run files for the publishing tests (no TensorFlow, deterministic).
+
+``cell()`` builds one schema-v1 cell record with sensible defaults,
+``header()`` a header, ``write_run()`` writes them as JSON Lines, and
+``demo_cells()`` a whole sweep whose times follow ``c * n**3 * batch`` with
+seeded noise, plus unsupported and failed cells, for charts and reports.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+METHOD_COST = {"lu": 1.0, "slogdet": 1.1, "inverse": 1.6, "closed": 0.5, "builtin": 2.0}
+PEER_COST = {("jax", "slogdet"): 0.9, ("numpy", "det"): 1.4}
+
+
+def header(run_id: str = "run-a", hostname: str = "host-a", cpu: str = "Synthetic CPU 9000", **env: Any) -> dict[str, Any]:
+    """A schema-v1 header; ``env`` overrides environment entries."""
+    environment = {
+        "hostname": hostname,
+        "cpu_model": cpu,
+        "cores": 2,
+        "tf_version": "2.21.0",
+        "python": "3.11.2",
+        "numpy": "1.26.4",
+        "detgrad_version": "0.1.0",
+        "git_commit": "0123456789abcdef",
+        "gpus": [],
+        "ceilings": {"matmul_gflops": {"float32": 100.0, "float64": 50.0}, "bandwidth_gbs": 20.0},
+    }
+    environment.update(env)
+    return {
+        "kind": "header",
+        "schema": "detgrad-run",
+        "schema_version": 1,
+        "run_id": run_id,
+        "created": "2025-01-01T00:00:00+00:00",
+        "spec": {"name": "synthetic"},
+        "environment": environment,
+    }
+
+
+def cell(samples: list[float] | None = None, **kw: Any) -> dict[str, Any]:
+    """One cell record; ``samples`` (seconds per call) sets median/IQR/min."""
+    rec: dict[str, Any] = {
+        "kind": "cell",
+        "family": "detgrad",
+        "method": "lu",
+        "mode": "eager",
+        "target": "det",
+        "n": 64,
+        "batch": 1,
+        "dtype": "float64",
+        "device": "CPU:0",
+        "threads": 2,
+        "cond": 10.0,
+        "status": "ok",
+        "reason": None,
+        "samples_s": [],
+        "calls_per_sample": 1,
+        "median_s": None,
+        "iqr_s": None,
+        "min_s": None,
+        "noisy": None,
+        "trace_s": None,
+        "value_rel_err": 1e-15,
+        "grad_rel_err": 1e-14,
+        "peak_mem_bytes": None,
+        "flops": None,
+        "started": "2025-01-01T00:00:01+00:00",
+        "wall_s": 0.1,
+    }
+    rec.update(kw)
+    if samples is not None:
+        s = np.asarray(samples, dtype=float)
+        q1, q3 = np.percentile(s, [25, 75])
+        rec.update(samples_s=list(map(float, s)), median_s=float(np.median(s)), iqr_s=float(q3 - q1), min_s=float(s.min()))
+        rec["noisy"] = bool(rec["iqr_s"] / rec["median_s"] > 0.1)
+    if rec["flops"] is None and rec["status"] == "ok":
+        rec["flops"] = 2.0 * rec["n"] ** 3
+    rec.setdefault("key", "/".join(str(rec[k]) for k in ("family", "method", "mode", "target", "n", "batch", "dtype", "device")))
+    return rec
+
+
+def write_run(path: Path, head: dict[str, Any], cells: list[dict[str, Any]]) -> Path:
+    """Write a run file and return its path."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8") as fh:
+        for item in [head, *cells]:
+            fh.write(json.dumps(item) + "\n")
+    return path
+
+
+def demo_cells(
+    seed: int = 0,
+    device: str = "CPU:0",
+    speed: float = 1.0,
+    ns: tuple[int, ...] = (4, 16, 64, 256),
+    batches: tuple[int, ...] = (1, 16, 128),
+    dtypes: tuple[str, ...] = ("float32", "float64"),
+    modes: tuple[str, ...] = ("eager", "graph", "xla"),
+) -> list[dict[str, Any]]:
+    """A full synthetic sweep: detgrad methods and two peers, with failures."""
+    rng = np.random.default_rng(seed)
+    mode_cost = {"eager": 1.5, "graph": 1.0, "xla": 0.8}
+    out = []
+    combos = [("detgrad", m, c) for m, c in METHOD_COST.items()] + [(f, m, c) for (f, m), c in PEER_COST.items()]
+    for family, method, cost in combos:
+        for mode in modes if family == "detgrad" else ("eager",):
+            for dtype in dtypes:
+                for n in ns:
+                    for batch in batches:
+                        kw = dict(family=family, method=method, mode=mode, n=n, batch=batch, dtype=dtype, device=device)
+                        if method == "closed" and n > 4:
+                            out.append(cell(status="unsupported", reason="closed form only for n <= 4", **kw))
+                            continue
+                        if method == "inverse" and dtype == "float32" and n == 256 and batch == 128:
+                            out.append(cell(status="oom", reason="ResourceExhausted", **kw))
+                            continue
+                        base = speed * cost * mode_cost[mode] * (2e-6 + 1e-9 * n**3 * batch) * (0.5 if dtype == "float32" else 1)
+                        samples = base * (1 + 0.03 * rng.standard_normal(7))
+                        trace = (0.05 + 1e-4 * n) * (3 if mode == "xla" else 1) if mode != "eager" else None
+                        cond = float(10 ** rng.uniform(0, 8))
+                        eps = 6e-8 if dtype == "float32" else 1e-16
+                        grad_err = eps * cond * (10 if method == "inverse" else 1)
+                        out.append(cell(samples=list(samples), trace_s=trace, cond=cond, grad_rel_err=grad_err, **kw))
+    return out
