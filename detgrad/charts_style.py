@@ -1,0 +1,214 @@
+"""One chart style for every detgrad figure: fixed colour and marker per method, Agg backend, PNG + SVG.
+
+Colours are the Okabe–Ito colour-blind-safe palette; each method keeps its
+colour and marker in every chart, peers (jax, torch, numpy) are dashed so they
+read as "not a detgrad method".  Unsupported and failed cells are drawn with
+the shared :data:`STATUS_MARKERS` at the axis edge, never dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+METHOD_ORDER = ["lu", "slogdet", "inverse", "closed", "builtin"]
+PEER_ORDER = ["jax", "torch", "numpy"]
+COLORS = {
+    "lu": "#0072B2",  # blue
+    "slogdet": "#D55E00",  # vermillion
+    "inverse": "#009E73",  # bluish green
+    "closed": "#CC79A7",  # reddish purple
+    "builtin": "#000000",  # black: the baseline
+    "jax": "#E69F00",  # orange
+    "torch": "#56B4E9",  # sky blue
+    "numpy": "#999999",  # grey
+}
+MARKERS = {"lu": "o", "slogdet": "s", "inverse": "^", "closed": "D", "builtin": "v", "jax": "<", "torch": ">", "numpy": "h"}
+_SPARE = [("#882255", "P"), ("#44AA99", "X"), ("#DDCC77", "*"), ("#332288", "p")]
+MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
+# Failed / unsupported cells: marker drawn at the bottom (or top) axis edge.
+STATUS_MARKERS = {
+    "unsupported": dict(marker="o", markerfacecolor="none", markersize=7),
+    "failed": dict(marker="x", markersize=7, markeredgewidth=1.6),
+}
+STATUS_LEGEND = {"unsupported": "unsupported (at axis edge)", "failed": "error/oom/timeout/wrong (at axis edge)"}
+
+RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.6,
+    "lines.markersize": 5,
+    "svg.fonttype": "none",
+}
+
+
+def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Run a chart function inside the detgrad rc style (fonts, grid, line widths) without touching global state."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with plt.rc_context(RC):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def family_of(series: str) -> str:
+    """``jax.slogdet`` -> ``jax``; detgrad method names map to themselves."""
+    return series.split(".", 1)[0]
+
+
+def style(series: str) -> dict[str, Any]:
+    """Line kwargs (colour, marker, linestyle) for a series name; stable across charts."""
+    fam = family_of(series)
+    key = series if series in COLORS else fam
+    if key in COLORS:
+        color, marker = COLORS[key], MARKERS[key]
+    else:
+        color, marker = _SPARE[sum(map(ord, series)) % len(_SPARE)]
+    peer = "." in series
+    return {"color": color, "marker": marker, "linestyle": "--" if peer else "-"}
+
+
+def series_order(names: Iterable[str]) -> list[str]:
+    """detgrad methods in :data:`METHOD_ORDER`, then peers, then anything else alphabetically."""
+    names = list(dict.fromkeys(names))
+
+    def rank(s: str) -> tuple[int, int, str]:
+        if s in METHOD_ORDER:
+            return (0, METHOD_ORDER.index(s), s)
+        fam = family_of(s)
+        if fam in PEER_ORDER:
+            return (1, PEER_ORDER.index(fam), s)
+        return (2, 0, s)
+
+    return sorted(names, key=rank)
+
+
+def subplots(nrows: int, ncols: int, width: float = 3.6, height: float = 2.9, **kw: Any) -> tuple[Figure, Any]:
+    """A styled grid of axes (always a 2-D array) sized per panel."""
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols + 1.8, height * nrows + 0.6), squeeze=False, **kw)
+    return fig, axes
+
+
+def legend_handles(series: Iterable[str], statuses: Iterable[str] = ()) -> tuple[list[Line2D], list[str]]:
+    """Legend proxies for ``series`` plus the status markers actually used."""
+    handles, labels = [], []
+    for s in series_order(series):
+        handles.append(Line2D([], [], **style(s)))
+        labels.append(s)
+    for st in ("unsupported", "failed"):
+        if st in set(statuses):
+            handles.append(Line2D([], [], color="0.35", linestyle="none", **STATUS_MARKERS[st]))
+            labels.append(STATUS_LEGEND[st])
+    return handles, labels
+
+
+def outside_legend(fig: Figure, handles: list[Any], labels: list[str], title: str | None = None) -> None:
+    """Legend to the right of all panels, never over data."""
+    if handles:
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, title=title)
+
+
+def finish(fig: Figure, title: str) -> Figure:
+    """Suptitle + tight layout with room for the suptitle."""
+    with plt.rc_context(RC):
+        fig.suptitle(title, fontsize=11, fontweight="bold")
+        fig.tight_layout()
+    return fig
+
+
+def save(fig: Figure, out_dir: str | Path, stem: str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``out_dir/stem.png`` and ``.svg`` (legend outside kept), close it, return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with plt.rc_context(RC):
+        for fmt in formats:
+            path = out / f"{stem}.{fmt}"
+            fig.savefig(path, bbox_inches="tight", facecolor="white")
+            paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def _time_label(seconds: float, _pos: Any = None) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale * 0.999 or unit == "ns":
+            return f"{seconds / scale:g} {unit}"
+    return ""  # pragma: no cover
+
+
+def log_time_axis(ax: Any, axis: str = "y") -> None:
+    """Log scale in seconds with tick labels like ``10 µs`` / ``1 ms``."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    narrow = lo > 0 and hi / lo < 30  # less than ~1.5 decades: label 1-2-5 steps too
+    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+    target.set_major_formatter(FuncFormatter(_time_label))
+    target.set_minor_formatter(NullFormatter())
+
+
+def reserve_bottom(ax: Any, needed: bool, frac: float = 0.16) -> None:
+    """Lower a log y axis so the bottom ``frac`` of the panel is free for status markers (no overlap with data)."""
+    if not needed or not ax.has_data():
+        return
+    lo, hi = ax.dataLim.intervaly
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0 or hi < lo:
+        return
+    ax.set_yscale("log")
+    lo, hi = np.log10(lo), np.log10(hi)
+    span = max(hi - lo, 0.3)
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    ax.set_ylim(10 ** (lo - frac * (hi - lo) / (1 - frac)), 10**hi)
+
+
+def log_int_axis(ax: Any, values: Iterable[float], axis: str = "x", base: int = 2) -> None:
+    """Log scale whose ticks are exactly the swept integer ``values`` (n or batch)."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log", base=base)
+    vals = sorted({int(v) for v in values})
+    if vals:
+        target.set_major_locator(FixedLocator(vals))
+    fmt = ScalarFormatter()
+    fmt.set_scientific(False)
+    target.set_major_formatter(fmt)
+    target.set_minor_locator(NullLocator())
+    target.set_minor_formatter(NullFormatter())
+
+
+def mark_status(ax: Any, x: Iterable[float], series: str, status: Iterable[str], edge: float = 0.03) -> set[str]:
+    """Draw non-ok cells of ``series`` at the bottom axis edge (x in data units); return the status kinds used."""
+    used = set()
+    trans = ax.get_xaxis_transform()
+    color = style(series)["color"]
+    for xi, st in zip(x, status, strict=False):
+        kind = "unsupported" if st == "unsupported" else "failed"
+        used.add(kind)
+        ax.plot([xi], [edge], transform=trans, color=color, linestyle="none", clip_on=False, **STATUS_MARKERS[kind])
+    return used

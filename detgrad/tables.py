@@ -1,0 +1,184 @@
+"""Tables from the tidy frame: Markdown, CSV and a coloured terminal table.
+
+Formatting only; the numbers come from :mod:`detgrad.aggregate`.  Colours are
+ANSI escapes, used only when the stream is a TTY and ``NO_COLOR`` is unset.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from detgrad.aggregate import PROBLEM_AXES, best_modes
+
+_ANSI = {"green": "32", "red": "31", "yellow": "33", "magenta": "35", "dim": "2", "bold": "1", "cyan": "36"}
+STATUS_COLOR = {
+    "ok": "green", "unsupported": "dim", "error": "red", "oom": "red", "timeout": "red", "nonfinite": "magenta",
+    "wrong": "magenta", "slower": "red", "faster": "green", "same": "dim", "too few samples": "dim",
+    "not significant": "dim", "status changed": "magenta", "only in base": "yellow", "only in new": "yellow",
+}  # fmt: skip
+
+
+def use_color(stream: IO[str] | None = None) -> bool:
+    """True when ``stream`` (default stdout) is a TTY and ``NO_COLOR`` is not set."""
+    stream = stream or sys.stdout
+    return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def colorize(text: str, color: str | None, enabled: bool) -> str:
+    """Wrap ``text`` in an ANSI colour when ``enabled``."""
+    if not enabled or not color or color not in _ANSI:
+        return text
+    return f"\x1b[{_ANSI[color]}m{text}\x1b[0m"
+
+
+def fmt_time(seconds: Any) -> str:
+    """``1.23 ms`` style, three significant digits; empty for missing values."""
+    if seconds is None or not isinstance(seconds, (int, float)) or math.isnan(seconds):
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if abs(seconds) >= scale or unit == "ns":
+            return f"{seconds / scale:.3g} {unit}"
+    return ""  # pragma: no cover
+
+
+def fmt_ratio(x: Any, suffix: str = "×") -> str:
+    """``2.1×``; empty for missing values."""
+    if x is None or not isinstance(x, (int, float)) or math.isnan(x):
+        return ""
+    return f"{x:.3g}{suffix}"
+
+
+def fmt_num(x: Any, digits: int = 3) -> str:
+    """Generic number with ``digits`` significant digits."""
+    if x is None or isinstance(x, str):
+        return "" if x is None else x
+    if isinstance(x, float) and math.isnan(x):
+        return ""
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def headline(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows (device, dtype, target, batch, n) x columns method: ``time (speedup vs best builtin, mode)`` or the status.
+
+    Each method appears with its fastest mode; the speedup is against builtin's fastest mode.
+    """
+    best = best_modes(df)
+
+    def cell(r: pd.Series) -> str:
+        if r["status"] != "ok" or pd.isna(r["median_s"]):
+            return str(r["status"])
+        sp = fmt_ratio(r["speedup_best"])
+        return f"{fmt_time(r['median_s'])} ({sp + ', ' if sp else ''}{r['mode']})"
+
+    best = best.assign(text=best.apply(cell, axis=1) if len(best) else [])
+    index = ["device_label", "dtype", "target", "batch", "n"]
+    table = best.pivot_table(index=index, columns="series", values="text", aggfunc="first").reset_index()
+    table.columns.name = None
+    order = [c for c in _series_order(best["series"]) if c in table.columns]
+    return table.rename(columns={"device_label": "device"})[["device", "dtype", "target", "batch", "n", *order]]
+
+
+def _series_order(series: pd.Series) -> list[str]:
+    from detgrad.charts_style import series_order
+
+    return series_order(series.unique())
+
+
+def recommendation(rec: pd.DataFrame) -> pd.DataFrame:
+    """Human-readable recommendation table from :func:`detgrad.aggregate.recommend`."""
+    out = pd.DataFrame(
+        {
+            "device": rec["device_label"],
+            "dtype": rec["dtype"],
+            "target": rec["target"],
+            "n": rec["n"],
+            "batch": rec["batch"],
+            "use": rec["best"] + " (" + rec["best_mode"] + ")",
+            "time/call": rec["best_s"].map(fmt_time),
+            "vs builtin": rec["speedup_best"].map(fmt_ratio),
+            "runner-up": (rec["runner_up"].fillna("") + " (" + rec["runner_up_mode"].fillna("") + ")").str.replace(" ()", ""),
+            "margin": rec["margin"].map(lambda m: "" if pd.isna(m) else f"{100 * m:.0f}% faster"),
+        }
+    )
+    return out.sort_values(["device", "dtype", "target", "n", "batch"]).reset_index(drop=True)
+
+
+def complexity(fit: pd.DataFrame) -> pd.DataFrame:
+    """Readable complexity-fit table (exponent k of time ∝ n^k)."""
+    out = fit.rename(columns={"device_label": "device"}).copy()
+    out["k"] = out["k"].map(lambda k: f"{k:.2f}")
+    out["r2"] = out["r2"].map(lambda r: f"{r:.3f}")
+    out["n range"] = out["n_min"].astype(str) + "–" + out["n_max"].astype(str)
+    return out[["device", "dtype", "target", "batch", "mode", "series", "k", "r2", "n range", "points"]]
+
+
+def cells(df: pd.DataFrame) -> pd.DataFrame:
+    """The numeric per-cell table written to CSV (raw samples left out)."""
+    cols = ["run_id", "device_label", "family", "series", "mode", "target", "n", "batch", "dtype", "threads", "status",
+            "reason", "median_s", "iqr_s", "min_s", "noisy", "time_per_matrix_s", "matrices_per_s", "gflops", "pct_peak",
+            "speedup", "speedup_best", "trace_s", "value_rel_err", "grad_rel_err", "cond", "peak_mem_bytes"]  # fmt: skip
+    return df[[c for c in cols if c in df.columns]].sort_values([c for c in ["series", *PROBLEM_AXES, "mode"] if c in df.columns])
+
+
+def _escape_md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(df: pd.DataFrame, floatfmt: int = 3) -> str:
+    """A GitHub-flavoured Markdown table (numbers right-aligned, ``floatfmt`` significant digits)."""
+    if df.empty:
+        return "_(no rows)_\n"
+    head = [str(c) for c in df.columns]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    lines = ["| " + " | ".join(_escape_md(h) for h in head) + " |"]
+    lines.append("|" + "|".join("---:" if num else "---" for num in numeric) + "|")
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_escape_md(fmt_num(v, floatfmt)) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as CSV (no index) and return the path."""
+    path = Path(path)
+    df.to_csv(path, index=False)
+    return path
+
+
+def terminal(df: pd.DataFrame, color: bool | None = None, status_columns: tuple[str, ...] = ("status", "verdict")) -> str:
+    """A plain-text aligned table; status-like columns coloured when ``color`` (default: :func:`use_color`)."""
+    if color is None:
+        color = use_color()
+    if df.empty:
+        return "(no rows)"
+    head = [str(c) for c in df.columns]
+    body = [[fmt_num(v) for v in row] for row in df.itertuples(index=False)]
+    widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(head)]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+
+    def line(cells: list[str], colors: list[str | None]) -> str:
+        parts = []
+        for text, w, num, col in zip(cells, widths, numeric, colors, strict=True):
+            padded = text.rjust(w) if num else text.ljust(w)
+            parts.append(colorize(padded, col, color))
+        return "  ".join(parts).rstrip()
+
+    out = [line(head, ["bold"] * len(head)), "  ".join("-" * w for w in widths)]
+    for r in body:
+        colors = [_status_color(t) if h in status_columns else None for t, h in zip(r, head, strict=True)]
+        out.append(line(r, colors))
+    return "\n".join(out)
+
+
+def _status_color(text: str) -> str | None:
+    for key, col in STATUS_COLOR.items():
+        if text.startswith(key):
+            return col
+    return None
