@@ -1,0 +1,240 @@
+"""Run a sweep: cells -> worker subprocesses -> records appended to a run file.
+
+Cells are measured one at a time (timings of concurrent cells would
+disturb each other) in a worker process per (threads, logical_cpus)
+configuration (``python -m detgrad.worker``).  Cells a method cannot run
+(``Method.support_problem``) or that exceed ``max_bytes`` are recorded as
+``unsupported`` without a worker.  A worker that does not answer within
+``timeout_s`` is killed (cell ``timeout``); one that dies gets its cell
+recorded as ``oom`` (SIGKILL, the OOM killer's signal) or ``error`` and is
+restarted on the next cell.  Every record is appended and flushed as soon
+as the cell finishes, so ``resume`` loses nothing that finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from detgrad.errors import DetgradError
+from detgrad.inputs import estimated_bytes
+from detgrad.progress import Progress
+from detgrad.spec import Cell, SweepSpec, shard_cells
+from detgrad.store import RunWriter, load_run, make_header, make_record, repair_tail, utc_now
+
+STARTUP_TIMEOUT_S = 300.0
+
+
+class WorkerFailure(Exception):
+    """The worker died or timed out; ``status`` and ``reason`` describe it."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+class Worker:
+    """One ``python -m detgrad.worker`` subprocess speaking JSON Lines."""
+
+    def __init__(self, threads: int, logical_cpus: int, log_path: Path) -> None:
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "detgrad.worker", "--threads", str(threads), "--logical-cpus", str(logical_cpus)]
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env)
+        self.config = (threads, logical_cpus)
+        self._buf = b""
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the worker has imported and configured TensorFlow."""
+        if not self._ready:
+            self.read(STARTUP_TIMEOUT_S)
+            self._ready = True
+
+    def _death(self) -> WorkerFailure:
+        rc = self.proc.wait()
+        if rc == -signal.SIGKILL:
+            return WorkerFailure("oom", "worker killed by SIGKILL (out of memory?)")
+        if rc < 0:
+            return WorkerFailure("error", f"worker died with signal {signal.Signals(-rc).name}")
+        try:
+            tail = [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.strip()][-1:]
+        except OSError:
+            tail = []
+        return WorkerFailure("error", f"worker exited with status {rc}" + (f": {tail[0][:200]}" if tail else ""))
+
+    def read(self, timeout: float) -> dict[str, Any]:
+        """Next JSON line from the worker within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WorkerFailure("timeout", f"no result within {timeout:g} s; worker killed")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    raise self._death()
+                self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        return json.loads(line)
+
+    def request(self, obj: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self.wait_ready()
+        try:
+            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise self._death() from None
+        return self.read(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+
+
+def effective_max_bytes(settings: dict[str, Any]) -> int:
+    """``max_bytes`` or, when 0, a quarter of physical memory."""
+    if settings.get("max_bytes"):
+        return int(settings["max_bytes"])
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        return 4 * 2**30
+
+
+def precheck(cell: Cell, settings: dict[str, Any]) -> str | None:
+    """Why the cell cannot run, decided without a worker (None if it may run)."""
+    from detgrad.impls.registry import get_method
+
+    problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
+    need, limit = estimated_bytes(cell, int(settings.get("buffers", 4))), int(settings["max_bytes"])
+    if not problem and need > limit:
+        problem = f"needs about {need / 2**30:.1f} GiB > max_bytes {limit / 2**30:.1f} GiB"
+    return problem
+
+
+def worker_log(out_dir: Path, threads: int) -> Path:
+    return Path(out_dir) / f"worker-threads{threads}.log"
+
+
+def start_worker_early(data: dict[str, Any], out_dir: str | os.PathLike[str]) -> Worker | None:
+    """Start the first worker from raw (unvalidated) spec data, so its TensorFlow import
+    overlaps the parent's; None when the data is too broken to guess its configuration."""
+    try:
+        threads = (data.get("axes") or {}).get("threads", [0])
+        threads = int(threads[0] if isinstance(threads, list) else threads)
+        logical = int((data.get("settings") or {}).get("logical_cpus", 0))
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return None
+    return Worker(threads, logical, worker_log(Path(out_dir), threads))
+
+
+def run_file_name(shard: tuple[int, int] | None) -> str:
+    return "run.jsonl" if shard is None else f"run.shard-{shard[0]}-of-{shard[1]}.jsonl"
+
+
+class Sweep:
+    """Runs ``spec`` (optionally one shard) into ``out_dir``; see the module docstring."""
+
+    def __init__(
+        self,
+        spec: SweepSpec,
+        out_dir: str | os.PathLike[str],
+        resume: bool = False,
+        shard: tuple[int, int] | None = None,
+        worker: Worker | None = None,
+    ) -> None:
+        self.spec, self.shard, self.resume = spec, shard, resume
+        self.out_dir = Path(out_dir)
+        self.path = self.out_dir / run_file_name(shard)
+        self.settings = dict(spec.settings, max_bytes=effective_max_bytes(spec.settings))
+        cells = spec.cells()
+        self.cells = shard_cells(cells, *shard) if shard else cells
+        self._workers: dict[tuple[int, int], Worker] = {worker.config: worker} if worker else {}
+
+    def _worker(self, threads: int) -> Worker:
+        config = (threads, int(self.settings.get("logical_cpus", 0)))
+        if config not in self._workers:
+            for other in list(self._workers):
+                self._workers.pop(other).close()
+            self._workers[config] = Worker(*config, worker_log(self.out_dir, threads))
+        return self._workers[config]
+
+    def _drop_worker(self, threads: int) -> None:
+        for config in [c for c in self._workers if c[0] == threads]:
+            self._workers.pop(config).kill()
+
+    def _open(self) -> tuple[RunWriter, list[dict[str, Any]]]:
+        if self.path.exists():
+            if not self.resume:
+                raise DetgradError(f"{self.path} already exists; pass --resume to continue it or choose another --out")
+            repair_tail(self.path)
+            _, records = load_run(self.path)
+            return RunWriter(self.path), records
+        threads = self.cells[0].threads if self.cells else 0
+        try:
+            env = self._worker(threads).request({"op": "env", "ceilings": True}, STARTUP_TIMEOUT_S)
+        except WorkerFailure as exc:
+            raise DetgradError(f"could not start a measurement worker: {exc.reason} (see {self.out_dir}/worker-*.log)") from None
+        env.pop("kind", None)
+        spec = dict(self.spec.to_dict(), shard=None if self.shard is None else f"{self.shard[0]}/{self.shard[1]}")
+        return RunWriter(self.path, make_header(spec, env)), []
+
+    def _measure(self, cell: Cell) -> dict[str, Any]:
+        started, t0 = utc_now(), time.perf_counter()
+        problem = precheck(cell, self.settings)
+        if problem:
+            return make_record(cell, "unsupported", problem, started=started)
+        try:
+            worker = self._worker(cell.threads)
+            request = {"op": "cell", "cell": cell.to_dict(), "settings": self.settings}
+            return worker.request(request, float(self.settings["timeout_s"]))
+        except WorkerFailure as exc:
+            self._drop_worker(cell.threads)
+            return make_record(cell, exc.status, exc.reason, started=started, wall_s=time.perf_counter() - t0)
+
+    def run(self, progress: Progress | None = None) -> list[dict[str, Any]]:
+        """Measure every cell not yet in the run file; return all records of this shard."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        writer, previous = self._open()
+        wanted = {c.key for c in self.cells}
+        records = [r for r in previous if r["key"] in wanted]
+        done = {r["key"] for r in records}
+        todo = sorted((c for c in self.cells if c.key not in done), key=lambda c: (c.threads, c.key))
+        progress = progress or Progress(len(self.cells), len(self.cells) - len(todo))
+        try:
+            for cell in todo:
+                progress.start(cell.label())
+                record = self._measure(cell)
+                writer.write(record)
+                records.append(record)
+                progress.finish(record["status"], record.get("wall_s") or 0.0)
+        finally:
+            writer.close()
+            for config in list(self._workers):
+                self._workers.pop(config).close()
+            progress.close()
+        return records

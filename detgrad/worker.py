@@ -1,0 +1,82 @@
+"""Worker process: ``python -m detgrad.worker --threads T [--logical-cpus K]``.
+
+Protocol (JSON Lines): after TensorFlow is initialized the worker writes
+``{"kind": "ready", "pid": ...}``; then for each request line on stdin
+
+    {"op": "cell", "cell": {...Cell fields...}, "settings": {...}}  -> one cell record
+    {"op": "env", "ceilings": true}                                -> {"kind": "environment", ...}
+
+it writes exactly one JSON line on stdout.  It exits at end of input.
+TF's thread pools and logical devices can only be configured before TF
+initializes, hence one process per (threads, logical_cpus) configuration.
+Anything else written to stdout (by TF or a method) goes to stderr, so the
+protocol stream stays clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+
+def _protocol_stream():
+    """Keep the real stdout for the protocol; point fd 1 at stderr."""
+    fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+
+
+def configure(threads: int, logical_cpus: int) -> None:
+    """Set TF threads, split the CPU into logical devices, enable GPU memory growth."""
+    import tensorflow as tf
+
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+    cpus = tf.config.list_physical_devices("CPU")
+    if logical_cpus > 1 and cpus:
+        tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except (RuntimeError, ValueError):
+            pass
+    tf.config.list_logical_devices()  # initialize now, before the first cell
+
+
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    """Answer one request (see module docstring)."""
+    if request.get("op") == "env":
+        from detgrad.environment import collect
+
+        return {"kind": "environment", **collect(ceilings=bool(request.get("ceilings", True)))}
+    from detgrad.measure import run_cell
+    from detgrad.spec import Cell
+
+    return run_cell(Cell.from_dict(request["cell"]), request.get("settings", {}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m detgrad.worker")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--logical-cpus", type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    out = _protocol_stream()
+    configure(args.threads, args.logical_cpus)
+    import detgrad.measure  # noqa: F401 - import cost before "ready", not inside the first cell
+
+    out.write(json.dumps({"kind": "ready", "pid": os.getpid()}) + "\n")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        response = handle(json.loads(line))
+        out.write(json.dumps(response, allow_nan=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
