@@ -105,7 +105,7 @@ def recommendation(rec: pd.DataFrame) -> pd.DataFrame:
             "time/call": rec["best_s"].map(fmt_time),
             "vs builtin": rec["speedup_best"].map(fmt_ratio),
             "runner-up": (rec["runner_up"].fillna("") + " (" + rec["runner_up_mode"].fillna("") + ")").str.replace(" ()", ""),
-            "margin": rec["margin"].map(lambda m: "" if pd.isna(m) else f"{100 * m:.0f}% faster"),
+            "runner-up takes": rec["margin"].map(lambda m: "" if pd.isna(m) else f"+{100 * m:.0f}% time"),
         }
     )
     return out.sort_values(["device", "dtype", "target", "n", "batch"]).reset_index(drop=True)

@@ -1,0 +1,93 @@
+"""``detgrad compare BASE NEW``: per-cell time ratios with a Mann-Whitney U test, or device vs device."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from detgrad.errors import DetgradError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` subcommand."""
+    p = subparsers.add_parser(
+        "compare",
+        help="compare two runs cell by cell (regressions, or one device against another)",
+        description="Match the cells of BASE and NEW and report NEW/BASE median time with a two-sided Mann-Whitney U "
+        "test on the raw samples; changes with p >= ALPHA or too few samples are marked as not significant.",
+    )
+    p.add_argument("base", metavar="BASE", help="baseline run file")
+    p.add_argument("new", metavar="NEW", help="new run file (may be the same file as BASE with --by device)")
+    p.add_argument("--by", choices=["device"], help="match cells on every axis except this one (device comparison)")
+    p.add_argument("--base-device", metavar="TEXT", help="keep only BASE cells whose device label contains TEXT")
+    p.add_argument("--new-device", metavar="TEXT", help="keep only NEW cells whose device label contains TEXT")
+    p.add_argument("--fail-on", metavar="median:PCT", help="exit 1 if a significant slowdown exceeds PCT (e.g. median:10%%)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--format", choices=["terminal", "markdown", "csv"], default="terminal", help="table format")
+    p.add_argument("--changes-only", action="store_true", help="list only cells that changed significantly or changed status")
+    p.add_argument("--chart", metavar="DIR", help="with --by device: also write DIR/device_speedup.png and .svg")
+    p.set_defaults(func=run)
+
+
+def _load(path: str, device: str | None):
+    from detgrad.aggregate import tidy
+    from detgrad.runfile import load_run
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = tidy([load_run(path)])
+    for w in caught:
+        print(f"detgrad: warning: {w.message}", file=sys.stderr)
+    if device:
+        df = df[df["device_label"].str.contains(device, regex=False)]
+        if df.empty:
+            raise DetgradError(f"{path}: no cells on a device matching {device!r}")
+    return df
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare, print the table and a summary; apply --fail-on."""
+    from detgrad import compare, tables
+
+    threshold = compare.parse_fail_on(args.fail_on)[1] if args.fail_on else None
+    if not 0 < args.alpha < 1:
+        raise DetgradError(f"--alpha must be between 0 and 1, got {args.alpha}")
+    if (args.base_device or args.new_device or args.chart) and args.by != "device":
+        raise DetgradError("--base-device, --new-device and --chart need --by device")
+    cmp = compare.compare_frames(
+        _load(args.base, args.base_device), _load(args.new, args.new_device), by=args.by, alpha=args.alpha
+    )
+    if cmp.empty:
+        raise DetgradError("no cells to compare: BASE and NEW have no cells")
+    if args.by is None and cmp["verdict"].isin(["only in base", "only in new"]).all():
+        raise DetgradError("no cell of NEW matches a cell of BASE (different devices? try --by device)")
+    shown = cmp
+    if args.changes_only:
+        shown = cmp[cmp["verdict"].isin(["slower", "faster"]) | cmp["verdict"].str.startswith("status changed")]
+    table = compare.display(shown, args.by)
+    if args.format == "markdown":
+        print(tables.to_markdown(table), end="")
+    elif args.format == "csv":
+        shown.drop(columns=["key"], errors="ignore").to_csv(sys.stdout, index=False)
+    else:
+        print(tables.terminal(table))
+    print(compare.summary(cmp), file=sys.stderr if args.format == "csv" else sys.stdout)
+    if args.chart:
+        from detgrad.charts import device_speedup
+        from detgrad.charts_style import save
+
+        paths = save(device_speedup(cmp), args.chart, "device_speedup")
+        print("chart written: " + ", ".join(str(p) for p in paths))
+    if threshold is not None:
+        bad = compare.regressions(cmp, threshold)
+        if len(bad):
+            print(f"detgrad: {len(bad)} cell(s) regressed beyond {100 * threshold:g}% or stopped working:", file=sys.stderr)
+            for row in bad.itertuples(index=False):
+                change = f"{row.change_pct:+.1f}% (p={row.p_value:.2g})" if row.verdict == "slower" else row.verdict
+                print(
+                    f"  {row.series} {row.mode} {row.target} {row.dtype} n={int(row.n)} batch={int(row.batch)}: {change}",
+                    file=sys.stderr,
+                )
+            return 1
+    return 0

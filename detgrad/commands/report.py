@@ -1,0 +1,50 @@
+"""``detgrad report RUN... --out DIR``: Markdown report with tables and charts from run files."""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+from detgrad.errors import DetgradError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    p = subparsers.add_parser(
+        "report",
+        help="write a Markdown report (tables + charts) from run files",
+        description="Write DIR/README.md with the environment, headline and recommendation tables, every chart "
+        "(PNG + SVG in DIR/charts) and the conformance matrix; tables also as CSV/Markdown in DIR/tables.",
+    )
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run files (.jsonl) written by `detgrad sweep`")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    p.add_argument("--check", metavar="FILE", help="Markdown/text output of `detgrad check` to embed as the conformance matrix")
+    p.add_argument("--title", default="detgrad benchmark report", help="report title")
+    p.add_argument("--format", dest="formats", default="png,svg", help="chart formats, comma-separated (default: png,svg)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the runs, write the report, print where it is."""
+    from detgrad.report import build_report
+    from detgrad.runfile import load_run
+
+    check = None
+    if args.check:
+        try:
+            check = Path(args.check).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DetgradError(f"{args.check}: cannot read --check file ({type(exc).__name__})") from None
+    formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad or not formats:
+        raise DetgradError(f"bad --format {args.formats!r}; choose from png, svg, pdf")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = [load_run(p) for p in args.runs]
+    for w in caught:
+        print(f"detgrad: warning: {w.message}")
+    readme = build_report(runs, args.out, check_markdown=check, title=args.title, formats=formats)
+    print(f"report written: {readme}")
+    return 0
