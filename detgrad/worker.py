@@ -9,6 +9,8 @@ Protocol (JSON Lines): after TensorFlow is initialized the worker writes
 it writes exactly one JSON line on stdout.  It exits at end of input.
 TF's thread pools and logical devices can only be configured before TF
 initializes, hence one process per (threads, logical_cpus) configuration.
+The environment variable ``DETGRAD_TEST_KILL_WORKER_ON`` (tests only)
+makes the worker SIGKILL itself on a cell whose key contains its value.
 Anything else written to stdout (by TF or a method) goes to stderr, so the
 protocol stream stays clean.
 """
@@ -18,8 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from typing import Any
+
+CRASH_HOOK = "DETGRAD_TEST_KILL_WORKER_ON"  # tests: SIGKILL the worker on a cell whose key contains this
 
 
 def _protocol_stream():
@@ -56,7 +61,11 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     from detgrad.measure import run_cell
     from detgrad.spec import Cell
 
-    return run_cell(Cell.from_dict(request["cell"]), request.get("settings", {}))
+    cell = Cell.from_dict(request["cell"])
+    crash = os.environ.get(CRASH_HOOK)
+    if crash and crash in cell.key:  # test-only hook: die like the OOM killer would kill us
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_cell(cell, request.get("settings", {}))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,104 @@
+"""Spec parsing, grid expansion, exclusion rules, sharding and the CLI's one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from detgrad.cli import main
+from detgrad.errors import DetgradError
+from detgrad.spec import Cell, list_presets, load_spec, parse_shard, parse_spec, shard_cells
+
+METHODS = ("lu", "closed", "inverse", "slogdet", "builtin")
+
+
+def spec(**axes):
+    base = {"method": ["closed", "lu"], "n": [2, 4], "batch": [1, 8], "mode": ["graph", "xla"]}
+    base.update(axes)
+    return {"name": "t", "axes": base}
+
+
+def test_grid_and_defaults():
+    s = parse_spec(spec(), "t")
+    cells = s.cells()
+    assert len(cells) == 2 * 2 * 2 * 2
+    assert {c.dtype for c in cells} == {"float64"} and {c.device for c in cells} == {"CPU:0"}
+    assert len({c.key for c in cells}) == len(cells)
+    assert cells == sorted(cells, key=lambda c: c.key)
+
+
+def test_exclude_rules():
+    data = spec()
+    data["exclude"] = [{"method": "closed", "n_gt": 3}, {"mode": ["xla"], "batch": 8}]
+    cells = parse_spec(data, "t").cells()
+    assert not any(c.method == "closed" and c.n > 3 for c in cells)
+    assert not any(c.mode == "xla" and c.batch == 8 for c in cells)
+    assert len(cells) == 16 - 4 - 4 + 2
+
+
+def test_method_all_and_key_roundtrip():
+    s = parse_spec({"axes": {"method": "all", "n": [3], "batch": [1], "cond": [10, 1e6]}}, "t")
+    assert {c.method for c in s.cells()} == set(METHODS)
+    c = s.cells()[0]
+    assert Cell.from_dict(c.to_dict()) == c
+    assert "cond=10" in s.cells()[0].key or "cond=1e+06" in s.cells()[0].key
+
+
+@pytest.mark.parametrize(
+    "data, needle",
+    [
+        ({"axes": {"method": ["lu"], "n": [2], "batch": [1], "colour": [1]}}, "unknown key 'colour'"),
+        ({"axes": {"method": ["nope"], "n": [2], "batch": [1]}}, "bad value 'nope'"),
+        ({"axes": {"method": ["lu"], "n": [0], "batch": [1]}}, "n: bad value 0"),
+        ({"axes": {"method": ["lu"], "n": [2], "batch": [1], "mode": ["jit"]}}, "allowed: eager, graph, xla"),
+        ({"axes": {"method": ["lu"], "n": [2], "batch": [1], "dtype": ["float16"]}}, "allowed: float32"),
+        ({"axes": {"method": ["lu"], "n": [2], "batch": [1], "device": ["TPU:0"]}}, "bad device"),
+        ({"axes": {"method": ["lu"], "n": [2]}}, "missing 'batch'"),
+        ({"axes": {"method": ["lu"], "n": [2], "batch": [1]}, "settings": {"budget": 1}}, "unknown key 'budget'"),
+        ({"axes": {"method": ["lu"], "n": [2], "batch": [1]}, "exclude": [{"size_gt": 3}]}, "unknown key 'size_gt'"),
+        ({"axis": {}}, "unknown key 'axis'"),
+    ],
+)
+def test_bad_specs(data, needle):
+    with pytest.raises(DetgradError, match=needle.replace("(", r"\(")) as info:
+        parse_spec(data, "t")
+    assert "\n" not in str(info.value)
+
+
+def test_shards_cover_every_cell_once():
+    cells = parse_spec(spec(dtype=["float32", "float64"]), "t").cells()
+    for n in (1, 2, 3, 7):
+        parts = [shard_cells(cells, k, n) for k in range(1, n + 1)]
+        keys = [c.key for p in parts for c in p]
+        assert sorted(keys) == sorted(c.key for c in cells)
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert parse_shard("2/3") == (2, 3)
+    for bad in ("3/2", "0/2", "x", "1/0"):
+        with pytest.raises(DetgradError, match="--shard"):
+            parse_shard(bad)
+
+
+def test_presets_load():
+    assert {"quick", "full", "gpu"} <= set(list_presets())
+    for name in list_presets():
+        assert load_spec(preset=name).cells()
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["sweep", "--preset", "nope"], "unknown preset 'nope'"),
+        (["sweep", "missing-spec.toml"], "spec file not found"),
+        (["sweep", "--preset", "quick", "--shard", "3/2"], "bad --shard '3/2'"),
+        (["sweep"], "give a spec"),
+        (["sweep", "BAD"], "unknown key 'colour'"),
+        (["sweep", "BAD", "--device", "XPU:1"], "unknown key 'colour'"),
+    ],
+)
+def test_cli_errors_are_one_line(argv, needle, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[axes]\nmethod = ["lu"]\nn = [2]\nbatch = [1]\ncolour = ["red"]\n')
+    argv = [str(bad) if a == "BAD" else a for a in argv] + ["--out", str(tmp_path / "out")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not (tmp_path / "out").exists()

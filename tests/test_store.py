@@ -1,0 +1,97 @@
+"""Run files: write, load, truncated tail, schema version, merge, accuracy and inputs helpers."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from detgrad.accuracy import check, reference
+from detgrad.errors import DetgradError
+from detgrad.inputs import make_matrices
+from detgrad.spec import Cell
+from detgrad.store import RunWriter, load_run, make_header, make_record, merge_runs, records_frame, repair_tail
+from detgrad.timing import Timing
+
+CELLS = [Cell("closed", "graph", "det", n, 4, "float64") for n in (1, 2, 3)]
+
+
+def write_run(path, cells, run_id="r1"):
+    with RunWriter(path, make_header({"name": "t"}, {"hostname": "h"}, run_id), fsync=False) as w:
+        for c in cells:
+            w.write(make_record(c, "ok", timing=Timing([1e-3, 2e-3, 1.5e-3], 4), trace_s=0.5))
+
+
+def test_roundtrip_and_frame(tmp_path):
+    path = tmp_path / "run.jsonl"
+    write_run(path, CELLS)
+    header, records = load_run(path)
+    assert header["schema_version"] == 1 and header["run_id"] == "r1"
+    r = records[0]
+    assert r["median_s"] == 1.5e-3 and r["calls_per_sample"] == 4 and r["noisy"] is True and r["trace_s"] == 0.5
+    assert r["peak_mem_bytes"] is None and r["family"] == "detgrad" and r["key"] == CELLS[0].key
+    df = records_frame(path)
+    assert len(df) == 3 and set(df["run_id"]) == {"r1"}
+
+
+def test_truncated_tail_is_skipped_and_repaired(tmp_path):
+    path = tmp_path / "run.jsonl"
+    write_run(path, CELLS)
+    with open(path, "a") as fh:
+        fh.write('{"kind": "cell", "key": "half')
+    with pytest.warns(UserWarning, match="truncated"):
+        _, records = load_run(path)
+    assert len(records) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert repair_tail(path)
+    with RunWriter(path, fsync=False) as w:  # append mode after the repair
+        w.write(make_record(Cell("lu", "xla", "det", 5, 1, "float32"), "timeout", "slow"))
+    assert len(load_run(path)[1]) == 4
+
+
+def test_bad_files(tmp_path):
+    path = tmp_path / "run.jsonl"
+    path.write_text(json.dumps({"kind": "header", "schema": "detgrad-run", "schema_version": 99}) + "\n")
+    with pytest.raises(DetgradError, match="upgrade detgrad or regenerate"):
+        load_run(path)
+    with pytest.raises(DetgradError, match="not found"):
+        load_run(tmp_path / "nope.jsonl")
+
+
+def test_merge_shards(tmp_path):
+    write_run(tmp_path / "a.jsonl", CELLS[:2], "a")
+    write_run(tmp_path / "b.jsonl", CELLS[1:], "b")
+    header, records = load_run(merge_runs([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "m.jsonl"))
+    assert [r["key"] for r in records] == [c.key for c in CELLS]
+    assert header["merged_from"] == ["a", "b"]
+
+
+def test_inputs_condition_and_det():
+    a = make_matrices(3, 6, "complex128", cond=1e3, seed=1)
+    assert a.shape == (3, 6, 6) and a.dtype == np.complex128
+    assert np.allclose(np.linalg.cond(a), 1e3, rtol=1e-6)
+    assert np.allclose(np.abs(np.linalg.det(a)), 1.0)
+    g = make_matrices(2, 5, "float32", None, seed=2)
+    assert np.allclose(np.abs(np.linalg.det(g.astype(np.float64))), 1.0, rtol=1e-4)
+    assert np.array_equal(make_matrices(2, 5, "float32", None, 2), g)
+
+
+def test_accuracy_reference_and_statuses():
+    a = make_matrices(2, 3, "complex128", cond=10.0, seed=0)
+    value, grad = reference(a, "det")
+    # finite difference of Re(det) along a real and an imaginary direction: TF's grad is dRe + i dIm
+    e = np.zeros((3, 3))
+    e[1, 2] = 1e-7
+    d_re = (np.linalg.det(a[0] + e).real - np.linalg.det(a[0] - e).real) / 2e-7
+    d_im = (np.linalg.det(a[0] + 1j * e).real - np.linalg.det(a[0] - 1j * e).real) / 2e-7
+    assert grad[0, 1, 2] == pytest.approx(d_re + 1j * d_im, rel=1e-6)
+    assert check(a, value, grad, "det", "complex128").status == "ok"
+    assert check(a, value, np.conj(grad), "det", "complex128").status == "wrong"
+    bad = grad.copy()
+    bad[0, 0, 0] = np.nan
+    assert check(a, value, bad, "det", "complex128").status == "nonfinite"
+    lv, lg = reference(a, "logdet")
+    assert check(a, lv + 1e-12, lg, "logdet", "complex128").status == "ok"
