@@ -129,7 +129,7 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
 
     Columns dtype; line style = mode; one batch (default: the smallest).  Pairs where either side failed sit at the axis edge.
     """
-    sub = cmp.copy()
+    sub = cmp[cmp["base_status"].notna() & cmp["new_status"].notna()]  # cells present on both devices
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
     dtypes = ordered(sub["dtype"], DTYPE_ORDER)
@@ -146,7 +146,8 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
                     ax.plot(ok["n"], ok["speedup"], **(style(s) | {"linestyle": MODE_LINESTYLE.get(mode, "-")}))
                     modes.add(mode)
                 bad = rows[~rows["speedup"].gt(0)]
-                statuses |= mark_status(ax, bad["n"], s, ["failed"] * len(bad), edge=0.03 + 0.035 * i)
+                why = bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"])
+                statuses |= mark_status(ax, bad["n"], s, why, edge=0.03 + 0.035 * i)
                 seen.add(s)
         ax.axhline(1.0, color="0.4", linewidth=1)
         log_int_axis(ax, sub["n"], "x")
@@ -160,8 +161,8 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
         handles.append(Line2D([], [], color="0.3", linestyle=MODE_LINESTYLE.get(mode, "-")))
         labels.append(f"{mode} mode")
     outside_legend(fig, handles, labels, title="method")
-    base = sub["base_device"].iloc[0] if len(sub) else "BASE"
-    new = sub["new_device"].iloc[0] if len(sub) else "NEW"
+    base = ", ".join(sub["base_device"].dropna().unique()) or "BASE"
+    new = ", ".join(sub["new_device"].dropna().unique()) or "NEW"
     return finish(fig, f"Speedup of {new} over {base} — batch {batch}; above 1: NEW is faster")
 
 

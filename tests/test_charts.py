@@ -1,0 +1,97 @@
+"""Charts: expected axes, scales, labels, series and status markers; files written."""
+
+from __future__ import annotations
+
+import pytest
+from synthetic import demo_cells, header
+
+from detgrad import aggregate, charts
+from detgrad.charts_style import COLORS, save, style
+from detgrad.compare import compare_frames
+
+
+@pytest.fixture(scope="module")
+def df():
+    cells = demo_cells(ns=(4, 16, 64), batches=(1, 8), dtypes=("float32", "float64"), modes=("graph", "xla"))
+    return aggregate.tidy([(header(), cells)])
+
+
+def _legend(fig):
+    return [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_time_vs_n(df, tmp_path):
+    fig = charts.time_vs_n(df, mode="xla")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 2  # float32, float64 columns x one device row
+    ax = axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "matrix size n" and "time per call" in ax.get_ylabel()
+    assert ax.get_title().startswith("float32")
+    labels = _legend(fig)
+    assert labels[:5] == ["lu", "slogdet", "inverse", "closed", "builtin"]  # peers have no xla cells
+    assert "unsupported (at axis edge)" in labels
+    data_lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 3]
+    assert len(data_lines) == 4  # lu, slogdet, inverse, builtin over three n; closed has one point
+    assert {ln.get_color() for ln in data_lines} >= {COLORS["lu"], COLORS["builtin"]}
+    paths = save(fig, tmp_path, "tvn")
+    assert [p.name for p in paths] == ["tvn.png", "tvn.svg"] and all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_best_mode_includes_peers_dashed(df):
+    fig = charts.time_vs_n(df)
+    assert "jax.slogdet" in _legend(fig) and "numpy.det" in _legend(fig)
+    assert style("jax.slogdet")["linestyle"] == "--" and style("lu")["linestyle"] == "-"
+    assert style("lu") == style("lu")  # fixed per method
+
+
+def test_time_vs_batch(df):
+    fig = charts.time_vs_batch(df, dtype="float64")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlabel().startswith("batch size") and "per matrix" in ax.get_ylabel()
+    assert len(fig.axes) == 3  # n = 4, 16, 64
+
+
+def test_speedup_heatmap_annotates_and_marks_status(df):
+    fig = charts.speedup_heatmap(df, df["device_label"].iloc[0], mode="xla", dtype="float64")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert titles[:4] == ["lu", "slogdet", "inverse", "closed"]
+    closed = next(ax for ax in fig.axes if ax.get_title() == "closed")
+    texts = [t.get_text() for t in closed.texts]
+    assert texts.count("unsupported") == 4  # n = 16, 64 x batch 1, 8
+    lu = next(ax for ax in fig.axes if ax.get_title() == "lu")
+    assert all(t.get_text().endswith("×") for t in lu.texts)
+    assert any("speedup over builtin" in ax.get_ylabel() for ax in fig.axes)  # colour bar
+
+
+def test_compile_time_and_accuracy(df):
+    fig = charts.compile_time(df, dtype="float64")
+    assert [ax.get_title().split(" · ")[0] for ax in fig.axes] == ["graph", "xla"]
+    assert fig.axes[0].get_yscale() == "log" and "compile" in fig.axes[0].get_ylabel()
+    fig = charts.grad_accuracy(df)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "condition number" in ax.get_xlabel()
+    assert "u·κ (unit roundoff × κ)" in _legend(fig)
+
+
+def test_device_speedup(df):
+    gpu = aggregate.tidy([(header(hostname="gpu-box"), [dict(c, device="GPU:0") for c in demo_cells(
+        ns=(4, 16, 64), batches=(1,), dtypes=("float64",), modes=("xla",), speed=0.5)])])  # fmt: skip
+    cmp = compare_frames(df, gpu, by="device")
+    lu = cmp[cmp["series"].eq("lu") & cmp["mode"].eq("xla") & cmp["dtype"].eq("float64")]
+    assert lu["speedup"].dropna().between(1.6, 2.5).all()
+    fig = charts.device_speedup(cmp)
+    assert fig.axes[0].get_ylabel().startswith("speedup")
+    assert "GPU:0" in fig._suptitle.get_text()
+    assert "xla mode" in _legend(fig)
+
+
+def test_loss_curve(tmp_path):
+    fig = charts.loss_curve({"lu": [1.0, 0.5, 0.25], "builtin": [1.0, 0.6, 0.3]})
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "optimisation step"
+    assert _legend(fig) == ["lu", "builtin"]
+    assert len(ax.get_lines()) == 2
+    assert save(fig, tmp_path, "loss", ("png",))[0].exists()
