@@ -1,0 +1,84 @@
+"""detgrad compare on synthetic samples with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import cell, header, write_run
+
+from detgrad import aggregate, compare
+from detgrad.cli import main
+from detgrad.errors import DetgradError
+
+
+def _cells(scale: float, seed: int, samples: int = 12, device: str = "CPU:0"):
+    rng = np.random.default_rng(seed)
+    out = []
+    for method in ("lu", "builtin"):
+        for n in (16, 64):
+            noise = 1 + 0.03 * rng.standard_normal(samples)
+            out.append(cell(samples=list(1e-6 * n**2 * scale * noise), method=method, n=n, device=device))
+    out.append(cell(status="unsupported", method="closed", n=16, device=device))
+    return out
+
+
+def _run(tmp_path, name, scale, seed, **kw):
+    return str(write_run(tmp_path / f"{name}.jsonl", header(run_id=name), _cells(scale, seed, **kw)))
+
+
+def test_real_slowdown_is_flagged_and_fails(tmp_path, capsys):
+    base, new = _run(tmp_path, "base", 1.0, 0), _run(tmp_path, "new", 1.2, 1)
+    assert main(["compare", base, new, "--fail-on", "median:10%"]) == 1
+    out, err = capsys.readouterr()
+    assert "slower" in out and "4 slower" in out
+    assert "regressed beyond 10%" in err and "lu eager det float64 n=16 batch=1" in err
+
+
+def test_noise_is_not_flagged(tmp_path, capsys):
+    base, new = _run(tmp_path, "base", 1.0, 0), _run(tmp_path, "new", 1.0, 7)
+    assert main(["compare", base, new, "--fail-on", "median:10%", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "slower" not in out.split("cells compared")[0] and "not significant" in out
+    assert out.startswith("| method |")
+
+
+def test_small_slowdown_below_threshold_passes(tmp_path):
+    base, new = _run(tmp_path, "base", 1.0, 0), _run(tmp_path, "new", 1.05, 1)
+    df = compare.compare_frames(aggregate.tidy([(header(), _cells(1.0, 0))]), aggregate.tidy([(header(), _cells(1.05, 1))]))
+    assert (df["verdict"] == "slower").sum() >= 3  # significant but small
+    assert main(["compare", base, new, "--fail-on", "median:10%"]) == 0
+
+
+def test_too_few_samples_and_status_change():
+    base = aggregate.tidy([(header(), [cell(samples=[1e-3, 1.1e-3], n=8), cell(samples=[1e-3] * 5, n=16)])])
+    new = aggregate.tidy([(header(), [cell(samples=[2e-3, 2.1e-3], n=8), cell(status="error", reason="x", n=16)])])
+    cmp = compare.compare_frames(base, new)
+    assert list(cmp["verdict"]) == ["too few samples", "status changed: ok→error"]
+    assert cmp["ratio"].iloc[0] == pytest.approx(2.05e-3 / 1.05e-3)
+    assert len(compare.regressions(cmp, 0.1)) == 1  # the broken cell, not the unproven slowdown
+
+
+def test_by_device_same_file(tmp_path, capsys):
+    cells = _cells(1.0, 0, device="CPU:0") + _cells(0.25, 1, device="GPU:0")
+    path = str(write_run(tmp_path / "both.jsonl", header(), cells))
+    code = main(
+        ["compare", path, path, "--by", "device", "--base-device", "CPU", "--new-device", "GPU", "--chart", str(tmp_path)]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "speedup (base/new)" in out and "4 faster" in out
+    assert (tmp_path / "device_speedup.png").exists() and (tmp_path / "device_speedup.svg").exists()
+
+
+def test_fail_on_parsing():
+    assert compare.parse_fail_on("median:10%") == ("median", pytest.approx(0.10))
+    assert compare.parse_fail_on("median:0.1") == ("median", pytest.approx(0.10))
+    with pytest.raises(DetgradError, match="METRIC:THRESHOLD"):
+        compare.parse_fail_on("mean:10%")
+
+
+def test_unmatched_runs_give_a_hint(tmp_path, capsys):
+    base = str(write_run(tmp_path / "a.jsonl", header(), _cells(1.0, 0, device="CPU:0")))
+    new = str(write_run(tmp_path / "b.jsonl", header(), _cells(1.0, 0, device="GPU:0")))
+    assert main(["compare", base, new]) == 1
+    assert "--by device" in capsys.readouterr().err
