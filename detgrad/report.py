@@ -55,7 +55,7 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
             f"time_vs_n_{target}_best",
             f"Time per call vs n ({target}), fastest mode per method",
         )
-        for mode in modes:
+        for mode in modes if len(modes) > 1 else []:  # one mode only: the "best" chart already shows it
             add(charts.time_vs_n(t, mode, target), f"time_vs_n_{target}_{mode}", f"Time per call vs n ({target}), {mode} mode")
         for dt in dtypes:
             if t.loc[t["dtype"].eq(dt), "batch"].nunique() > 1:
@@ -103,11 +103,13 @@ def build_report(
     check_markdown: str | None = None,
     title: str = "detgrad benchmark report",
     formats: tuple[str, ...] = ("png", "svg"),
+    with_charts: bool = True,
 ) -> Path:
     """Write the report for ``runs`` (``(header, records)`` pairs) into ``out_dir``; returns the README path.
 
     ``check_markdown`` is the pre-rendered conformance matrix (e.g. ``detgrad.conformance.matrix_markdown()``
     or the saved output of ``detgrad check``); without it the report says how to regenerate it.
+    ``with_charts=False`` writes the tables only (fast).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -118,7 +120,7 @@ def build_report(
     head = tables.headline(df) if len(df) else pd.DataFrame()
     tabs = {"cells": tables.cells(df), "headline": head, "recommendations": rec, "complexity": fit, "environment": env}
     table_paths = _write_tables(tabs, out / "tables")
-    made = _charts(df, out / "charts", formats) if len(df) else []
+    made = _charts(df, out / "charts", formats) if len(df) and with_charts else []
 
     status = df["status"].value_counts()
     md = [f"# {title}", ""]
