@@ -1,0 +1,196 @@
+"""Conformance cases: inputs and what to check, without TensorFlow.
+
+Each :class:`Case` names an input matrix (built with numpy, seeded), the
+quantity to differentiate (``kind``) and its tolerance.  The references
+come from :mod:`detgrad.reference` (mpmath, closed forms) or, for the
+200 x 200 log-determinant, from numpy float64 LAPACK; never from detgrad.
+
+Kinds:
+    det        value det(A) and gradient of sum(c · det(A)) (cotangent c)
+    abs2       gradient of sum |det A|² (complex)
+    phase      gradient of sum Im(sign) from slogdet (complex)
+    logdet     value log|det A| and its gradient
+    hess_rr    Hessian-vector product H·V of det, reverse over reverse
+    hess_fwd   H·V by forward over reverse (tf.autodiff.ForwardAccumulator)
+    seed       dL/dx, dL/dy of L = det([[sin x, 0], [0, cos y]])²
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TOLERANCE = {"float32": 1e-4, "float64": 1e-10, "complex64": 1e-4, "complex128": 1e-10}
+EXACT_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class Case:
+    """One conformance case.  ``build()`` returns the input (numpy, ``dtype``)."""
+
+    name: str
+    group: str
+    kind: str
+    dtype: str
+    build: Callable[[], np.ndarray] = field(repr=False)
+    exact: bool = False
+    tolerance: float | None = None
+    cotangent: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    point: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def tol(self) -> float:
+        if self.tolerance is not None:
+            return self.tolerance
+        return EXACT_TOLERANCE if self.exact else TOLERANCE[self.dtype]
+
+    @property
+    def singular(self) -> bool:
+        return self.group == "singular"
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def orthogonal(n: int, seed: int, complex_: bool = False) -> np.ndarray:
+    """Haar-ish random orthogonal (unitary) n x n matrix from a QR."""
+    rng = _rng(seed)
+    z = rng.standard_normal((n, n))
+    if complex_:
+        z = z + 1j * rng.standard_normal((n, n))
+    q, r = np.linalg.qr(z)
+    return q * (np.diag(r) / np.abs(np.diag(r)))
+
+
+def with_singular_values(values, seed: int, complex_: bool = False) -> np.ndarray:
+    """U · diag(values) · V^H with random orthogonal (unitary) U, V."""
+    n = len(values)
+    u, v = orthogonal(n, seed, complex_), orthogonal(n, seed + 1, complex_)
+    return (u * np.asarray(values)) @ v.conj().T
+
+
+def well_conditioned(shape: tuple[int, ...], seed: int, complex_: bool = False) -> np.ndarray:
+    """Random matrices I + N/(2√n): condition number about 3."""
+    rng = _rng(seed)
+    n = shape[-1]
+    noise = rng.standard_normal(shape)
+    if complex_:
+        noise = noise + 1j * rng.standard_normal(shape)
+    return np.eye(n) + noise / (2 * np.sqrt(n))
+
+
+# Exactly singular integer matrices: the zero pivot of unpivoted elimination
+# appears first (zero first column), in the middle (col 2 = col 0 + col 1),
+# or last (last col = sum of the others).
+SINGULAR_FIRST = np.array([[0, 1, 2, 3], [0, 4, 1, 2], [0, 2, 5, 1], [0, 3, 1, 4]], dtype=float)
+SINGULAR_MIDDLE = np.array([[2, 1, 3, 1], [1, 3, 4, 2], [4, 1, 5, 3], [1, 2, 3, 5]], dtype=float)
+SINGULAR_LAST = np.array([[2, 1, 1, 4], [1, 3, 2, 6], [1, 1, 4, 6], [3, 1, 2, 6]], dtype=float)
+RANK_N_MINUS_2 = np.array([[1, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [3, 4, 7, 8]], dtype=float)
+
+
+def _const(a, dtype: str) -> Callable[[], np.ndarray]:
+    return lambda: np.asarray(a).astype(dtype)
+
+
+def _cases() -> list[Case]:
+    f64, f32 = "float64", "float32"
+    c = []
+    add = c.append
+    add(Case("well-conditioned f32 4x4", "regular", "det", f32, lambda: well_conditioned((4, 4), 1).astype(f32)))
+    add(Case("well-conditioned f64 5x5", "regular", "det", f64, lambda: well_conditioned((5, 5), 2)))
+    add(Case("batch dims (2,3,4,4)", "regular", "det", f64, lambda: well_conditioned((2, 3, 4, 4), 3)))
+    add(Case("empty batch (0,3,3)", "regular", "det", f64, lambda: np.zeros((0, 3, 3)), exact=True))
+    add(Case("0x0 (det 1)", "regular", "det", f64, lambda: np.zeros((0, 0)), exact=True))
+    add(Case("1x1 [[2.5]]", "regular", "det", f64, _const([[2.5]], f64), exact=True))
+    add(Case("1x1 [[0.]] (grad 1)", "singular", "det", f64, _const([[0.0]], f64), exact=True))
+    add(
+        Case(
+            "cotangent (2,-0.5,3) f64",
+            "regular",
+            "det",
+            f64,
+            lambda: well_conditioned((3, 4, 4), 4),
+            cotangent=lambda: np.array([2.0, -0.5, 3.0]),
+        )
+    )
+    for label, m in (("first", SINGULAR_FIRST), ("middle", SINGULAR_MIDDLE), ("last", SINGULAR_LAST)):
+        add(Case(f"rank n-1, zero pivot {label}", "singular", "det", f64, _const(m, f64), exact=True))
+        add(Case(f"rank n-1, zero pivot {label}, transposed", "singular", "det", f64, _const(m.T, f64), exact=True))
+    add(
+        Case(
+            "numerically singular (SVD, rank n-1)",
+            "singular",
+            "det",
+            f64,
+            lambda: with_singular_values([1, 0.9, 0.8, 0.7, 0.0], 5),
+        )
+    )
+    add(Case("rank n-2 (grad 0)", "singular", "det", f64, _const(RANK_N_MINUS_2, f64), exact=True))
+    add(Case("all-zero 3x3", "singular", "det", f64, lambda: np.zeros((3, 3)), exact=True))
+    add(Case("[[1,2],[2,4]] (grad [[4,-2],[-2,1]])", "singular", "det", f64, _const([[1, 2], [2, 4]], f64), exact=True))
+    add(
+        Case("condition 1e12 f64", "regular", "det", f64, lambda: with_singular_values([1, 1, 1, 1, 1, 1e-12], 6), tolerance=1e-8)
+    )
+    add(
+        Case(
+            "mixed batch regular+singular",
+            "singular",
+            "det",
+            f64,
+            lambda: np.stack([well_conditioned((4, 4), 7), SINGULAR_FIRST, RANK_N_MINUS_2, np.zeros((4, 4)), SINGULAR_LAST.T]),
+        )
+    )
+    for dtype, n in (("complex64", 3), ("complex128", 4)):
+        add(Case(f"{dtype} |det|^2", "complex", "abs2", dtype, lambda n=n, d=dtype: well_conditioned((n, n), 8, True).astype(d)))
+        add(
+            Case(
+                f"{dtype} Im(slogdet sign)",
+                "complex",
+                "phase",
+                dtype,
+                lambda n=n, d=dtype: well_conditioned((n, n), 9, True).astype(d),
+            )
+        )
+    add(
+        Case(
+            "complex128 cotangent",
+            "complex",
+            "det",
+            "complex128",
+            lambda: well_conditioned((2, 3, 3), 10, True),
+            cotangent=lambda: np.array([1.5 - 2j, -0.5 + 0.25j]),
+        )
+    )
+    hessian_inputs = (
+        ("random 3x3", lambda: well_conditioned((3, 3), 11)),
+        ("random 4x4", lambda: well_conditioned((4, 4), 12)),
+        ("rank n-1", _const(SINGULAR_MIDDLE, f64)),
+        ("repeated singular values", lambda: with_singular_values([2, 2, 1, 1], 13)),
+    )
+    for kind, label in (("hess_rr", "reverse-over-reverse"), ("hess_fwd", "forward-over-reverse")):
+        for name, build in hessian_inputs:
+            group = "singular" if name == "rank n-1" else "hessian"
+            add(Case(f"Hessian {label}, {name}", group, kind, f64, build))
+    add(
+        Case(
+            "float32 n=200 slogdet (det overflows)",
+            "overflow",
+            "logdet",
+            f32,
+            lambda: (2.0 * well_conditioned((200, 200), 14)).astype(f32),
+        )
+    )
+    add(Case("seed model at (0.7, 0.3)", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.7, 0.3)))
+    add(Case("seed model at x = 0", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.0, 0.3)))
+    return c
+
+
+CASES: tuple[Case, ...] = tuple(_cases())
+
+
+def forward_tangent(n: int) -> np.ndarray:
+    """The fixed direction V of the Hessian-vector product cases."""
+    return _rng(99).standard_normal((n, n))

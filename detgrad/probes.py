@@ -1,0 +1,123 @@
+"""TF computations the conformance check runs for each case kind.
+
+Each probe takes a method name and numpy inputs, builds the TF computation
+(value and derivatives) and runs it eagerly, as a ``tf.function`` graph or
+XLA-compiled, returning a dict of numpy arrays.  Nothing here knows the
+expected answers; :mod:`detgrad.conformance` compares against
+:mod:`detgrad.reference`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from detgrad.api import det, slogdet
+
+MODES = ("eager", "graph", "xla")
+
+
+def _compile(fn: Callable, mode: str) -> Callable:
+    if mode == "eager":
+        return fn
+    return tf.function(fn, jit_compile=(mode == "xla"), reduce_retracing=False)
+
+
+def _det_probe(method: str, cotangent):
+    def run(a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            value = det(a, method=method)
+        grad = tape.gradient(value, a, output_gradients=cotangent)
+        return {"value": value, "grad": grad}
+
+    return run
+
+
+def _abs2_probe(method: str):
+    def run(a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            value = det(a, method=method)
+            loss = tf.reduce_sum(tf.math.real(value * tf.math.conj(value)))
+        return {"grad": tape.gradient(loss, a)}
+
+    return run
+
+
+def _phase_probe(method: str):
+    def run(a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            sign, _ = slogdet(a, method=method)
+            loss = tf.reduce_sum(tf.math.imag(sign))
+        return {"grad": tape.gradient(loss, a)}
+
+    return run
+
+
+def _logdet_probe(method: str):
+    def run(a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            _, logabs = slogdet(a, method=method)
+        return {"value": logabs, "grad": tape.gradient(logabs, a)}
+
+    return run
+
+
+def _hess_rr_probe(method: str, tangent):
+    def run(a):
+        with tf.GradientTape() as outer:
+            outer.watch(a)
+            with tf.GradientTape() as inner:
+                inner.watch(a)
+                value = det(a, method=method)
+            grad = inner.gradient(value, a)
+        # Hessian-vector product H·V = d<grad, V>/dA (H is symmetric)
+        return {"hvp": outer.gradient(grad, a, output_gradients=tangent)}
+
+    return run
+
+
+def _hess_fwd_probe(method: str, tangent):
+    def run(a):
+        with tf.autodiff.ForwardAccumulator(a, tangent) as acc:
+            with tf.GradientTape() as tape:
+                tape.watch(a)
+                value = det(a, method=method)
+            grad = tape.gradient(value, a)
+        return {"hvp": acc.jvp(grad)}
+
+    return run
+
+
+def _seed_probe(method: str):
+    def run(point):
+        with tf.GradientTape() as tape:
+            tape.watch(point)
+            x, y = point[0], point[1]
+            zero = tf.zeros_like(x)
+            a = tf.stack([tf.stack([tf.sin(x), zero]), tf.stack([zero, tf.cos(y)])])
+            loss = det(a, method=method) ** 2
+        return {"grad": tape.gradient(loss, point)}
+
+    return run
+
+
+def run_probe(kind: str, method: str, mode: str, a: np.ndarray, cotangent=None, tangent=None) -> dict[str, np.ndarray]:
+    """Compute what ``kind`` asks for with ``method`` in ``mode``; numpy outputs."""
+    builders = {
+        "det": lambda: _det_probe(method, None if cotangent is None else tf.constant(cotangent, dtype=a.dtype)),
+        "abs2": lambda: _abs2_probe(method),
+        "phase": lambda: _phase_probe(method),
+        "logdet": lambda: _logdet_probe(method),
+        "hess_rr": lambda: _hess_rr_probe(method, tf.constant(tangent, dtype=a.dtype)),
+        "hess_fwd": lambda: _hess_fwd_probe(method, tf.constant(tangent, dtype=a.dtype)),
+        "seed": lambda: _seed_probe(method),
+    }
+    fn = _compile(builders[kind](), mode)
+    outputs = fn(tf.constant(a))
+    return {k: np.asarray(v) if v is not None else None for k, v in outputs.items()}

@@ -1,0 +1,116 @@
+"""Independent references: exact rationals, mpmath at 50 digits, closed forms.
+
+Nothing here uses TensorFlow or detgrad's methods.  Matrices come in as
+numpy arrays.  Real entries convert exactly to ``fractions.Fraction``, so
+real references are exact (an exactly singular matrix gets an exactly zero
+det and, at rank <= n-2, an exactly zero gradient); complex entries convert
+exactly to mpmath numbers and are computed at 50 digits.
+
+    det(A)            mpmath.det
+    C = adj(A)^T      cofactors C_ij = (-1)^(i+j) · det(A without row i, col j)
+    A^{-T}            C / det(A)
+    d²det/dA_ij dA_kl = C(A + E_kl)_ij - C(A)_ij   (C is affine in each entry)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+
+DIGITS = 50
+
+
+def _mp_matrix(a: np.ndarray) -> list[list]:
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        return [[mpmath.mpc(complex(x)) for x in row] for row in a]
+    return [[Fraction(float(x)) for x in row] for row in a]
+
+
+def _det_mp(m: list[list]):
+    """Gaussian elimination with partial pivoting (Fraction: exact; mpmath: 50 digits)."""
+    n = len(m)
+    rows = [list(row) for row in m]
+    result = Fraction(1)
+    for k in range(n):
+        pivot = max(range(k, n), key=lambda r: abs(rows[r][k]))
+        if rows[pivot][k] == 0:
+            return Fraction(0)
+        if pivot != k:
+            rows[k], rows[pivot] = rows[pivot], rows[k]
+            result = -result
+        result *= rows[k][k]
+        for r in range(k + 1, n):
+            factor = rows[r][k] / rows[k][k]
+            if factor != 0:
+                rows[r] = [x - factor * y for x, y in zip(rows[r], rows[k])]
+    return result
+
+
+def _cofactors_mp(m: list[list]) -> list[list]:
+    n = len(m)
+    if n == 1:
+        return [[Fraction(1)]]
+    out = []
+    for i in range(n):
+        row = []
+        for j in range(n):
+            minor = [[m[r][c] for c in range(n) if c != j] for r in range(n) if r != i]
+            row.append((-1) ** (i + j) * _det_mp(minor))
+        out.append(row)
+    return out
+
+
+def det(a: np.ndarray) -> np.ndarray:
+    """det of ``(..., N, N)`` at 50 digits, rounded to float64/complex128, shape ``(...)``."""
+    a = np.asarray(a)
+    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
+    with mpmath.workdps(DIGITS):
+        values = [complex(_det_mp(_mp_matrix(m))) for m in flat]
+    out = np.array(values, dtype=np.complex128).reshape(a.shape[:-2])
+    return out if np.iscomplexobj(a) else out.real.copy()
+
+
+def cofactor(a: np.ndarray) -> np.ndarray:
+    """adj(A)^T (= d det/dA, holomorphic) of ``(..., N, N)``, same shape."""
+    a = np.asarray(a)
+    n = a.shape[-1]
+    flat = a.reshape((int(np.prod(a.shape[:-2])), n, n))
+    out = np.zeros(flat.shape, dtype=np.complex128)
+    with mpmath.workdps(DIGITS):
+        for b, m in enumerate(flat):
+            if n:
+                out[b] = np.array([[complex(x) for x in row] for row in _cofactors_mp(_mp_matrix(m))])
+    out = out.reshape(a.shape)
+    return out if np.iscomplexobj(a) else out.real.copy()
+
+
+def inverse_transpose(a: np.ndarray) -> np.ndarray:
+    """A^{-T} (= d log det/dA, holomorphic) of ``(..., N, N)`` via cofactors / det."""
+    d = det(a)
+    return cofactor(a) / np.asarray(d)[..., None, None]
+
+
+def hessian(a: np.ndarray) -> np.ndarray:
+    """d²det/dA_ij dA_kl of one ``(N, N)`` matrix, shape ``(N, N, N, N)``, exact.
+
+    Every cofactor is affine in each single entry, so a unit step is exact.
+    """
+    a = np.asarray(a)
+    n = a.shape[-1]
+    base = cofactor(a)
+    hess = np.zeros((n, n, n, n), dtype=base.dtype)
+    for k in range(n):
+        for m in range(n):
+            step = np.zeros_like(a)
+            step[k, m] = 1
+            hess[:, :, k, m] = cofactor(a + step) - base
+    return hess
+
+
+def seed_model_gradient(x: float, y: float) -> tuple[float, float]:
+    """L = det([[sin x, 0], [0, cos y]])² = sin²x·cos²y; returns (dL/dx, dL/dy)."""
+    s, c = np.sin(x), np.cos(y)
+    return 2 * s * np.cos(x) * c**2, -2 * s**2 * c * np.sin(y)
