@@ -22,14 +22,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--detgrad-preset",
         default=os.environ.get("DETGRAD_BENCH_PRESET", "quick"),
-        help="sweep preset whose cells to benchmark (default: $DETGRAD_BENCH_PRESET or quick)",
+        help="sweep preset (or SPEC.toml) whose cells to benchmark (default: $DETGRAD_BENCH_PRESET or quick)",
     )
 
 
 def _spec(config: pytest.Config):
     from detgrad.spec import load_spec
 
-    return load_spec(preset=config.getoption("--detgrad-preset"))
+    name = config.getoption("--detgrad-preset")
+    return load_spec(path=name) if name.endswith(".toml") else load_spec(preset=name)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

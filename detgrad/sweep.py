@@ -200,7 +200,8 @@ class Sweep:
         except WorkerFailure as exc:
             raise DetgradError(f"could not start a measurement worker: {exc.reason} (see {self.out_dir}/worker-*.log)") from None
         env.pop("kind", None)
-        spec = dict(self.spec.to_dict(), shard=None if self.shard is None else f"{self.shard[0]}/{self.shard[1]}")
+        shard = None if self.shard is None else f"{self.shard[0]}/{self.shard[1]}"
+        spec = dict(self.spec.to_dict(), settings=self.settings, shard=shard)
         return RunWriter(self.path, make_header(spec, env)), []
 
     def _measure(self, cell: Cell) -> dict[str, Any]:
