@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 VERDICT_ORDER = ("pass", "loud", "wrong", "n/a")
 

@@ -45,7 +45,7 @@ def _det_mp(m: list[list]):
         for r in range(k + 1, n):
             factor = rows[r][k] / rows[k][k]
             if factor != 0:
-                rows[r] = [x - factor * y for x, y in zip(rows[r], rows[k])]
+                rows[r] = [x - factor * y for x, y in zip(rows[r], rows[k], strict=True)]
     return result
 
 

@@ -25,7 +25,7 @@ from detgrad.compare import compare_frames
 
 CHECK_HINT = (
     "No conformance matrix was supplied.  Regenerate it on the machine that ran the sweep with "
-    "`detgrad check > check.md` and rebuild this report with `detgrad report RUN... --out DIR --check check.md`."
+    "`detgrad check --markdown check.md` and rebuild this report with `detgrad report RUN... --out DIR --check check.md`."
 )
 
 
@@ -107,8 +107,8 @@ def build_report(
 ) -> Path:
     """Write the report for ``runs`` (``(header, records)`` pairs) into ``out_dir``; returns the README path.
 
-    ``check_markdown`` is the pre-rendered conformance matrix (e.g. ``detgrad.conformance.matrix_markdown()``
-    or the saved output of ``detgrad check``); without it the report says how to regenerate it.
+    ``check_markdown`` is the pre-rendered conformance matrix (the file written by
+    ``detgrad check --markdown FILE``); without it the report says how to regenerate it.
     ``with_charts=False`` writes the tables only (fast).
     """
     out = Path(out_dir)

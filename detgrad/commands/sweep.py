@@ -30,6 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DEV",
         help="override the device axis, e.g. --device CPU:0 --device GPU:0 (or CPU:0,GPU:0)",
     )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="after the sweep, write the report (tables, charts, README.md) into DIR/report",
+    )
+    p.add_argument(
+        "--check",
+        metavar="FILE",
+        help="with --report: a saved conformance matrix (detgrad check --markdown FILE) to embed",
+    )
     p.set_defaults(func=run)
 
 
@@ -69,4 +79,11 @@ def run(args: argparse.Namespace) -> int:
     records = sweep.run()
     print(format_summary(records))
     print(f"\nrun file: {sweep.path}")
+    if args.report:
+        from detgrad.report import build_report
+        from detgrad.runfile import load_run
+
+        check_md = Path(args.check).read_text() if args.check and Path(args.check).is_file() else None
+        readme = build_report([load_run(sweep.path)], out / "report", check_markdown=check_md)
+        print(f"report: {readme}")
     return 0

@@ -8,8 +8,8 @@ under XLA, the largest n it supports and its flop count as a function of n.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import tensorflow as tf
 
@@ -85,7 +85,9 @@ def as_square_matrices(a, method: Method) -> tf.Tensor:
         raise DetgradError(f"input must have rank >= 2 with shape (..., N, N), got shape {tuple(shape)}")
     rows, cols = shape[-2], shape[-1]
     if rows is None or cols is None:
-        raise DetgradError(f"the matrix size must be known while tracing, got shape {shape}; fix the last two dims in the input_signature")
+        raise DetgradError(
+            f"the matrix size must be known while tracing, got shape {shape}; fix the last two dims in the input_signature"
+        )
     if rows != cols:
         raise DetgradError(f"input must be square (..., N, N), got shape {tuple(shape)}")
     dtype = a.dtype.name

@@ -15,7 +15,7 @@ ops, so cached values carry correct tangents there too.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import tensorflow as tf
 
