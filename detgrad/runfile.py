@@ -40,7 +40,7 @@ def _parse_header(path: Path, first: str) -> dict[str, Any]:
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         raise DetgradError(
             f"{path}: run-file schema_version {version!r} is not supported by this detgrad (reads {supported}); "
-            "upgrade detgrad (pip install -U detgrad) or re-run the sweep with this version"
+            "upgrade detgrad (pip install -U detgrad) or regenerate the run with `detgrad sweep`"
         )
     header.setdefault("spec", {})
     header.setdefault("environment", {})

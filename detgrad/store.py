@@ -30,16 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from detgrad.errors import DetgradError
+from detgrad.runfile import RunFileWarning, load_run  # noqa: F401  (one loader for both layers)
 from detgrad.spec import Cell
 from detgrad.timing import Timing, summarize
 
 SCHEMA = "detgrad-run"
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "unsupported", "error", "nonfinite", "wrong", "oom", "timeout")
-
-
-class RunFileWarning(UserWarning):
-    """A recoverable problem in a run file (a truncated last line)."""
 
 
 def utc_now() -> str:
@@ -152,51 +149,6 @@ def repair_tail(path: str | os.PathLike[str]) -> bool:
         fh.truncate(cut)
     warnings.warn(f"{p}: removed a truncated last line", RunFileWarning, stacklevel=2)
     return True
-
-
-def _check_header(p: Path, header: Any) -> dict[str, Any]:
-    if not isinstance(header, dict) or header.get("kind") != "header" or header.get("schema") != SCHEMA:
-        raise DetgradError(f"{p}: not a detgrad run file (no '{SCHEMA}' header on the first line)")
-    version = header.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise DetgradError(
-            f"{p}: run-file schema_version {version!r} is not supported (this detgrad reads {SCHEMA_VERSION}); "
-            "upgrade detgrad or regenerate the run with `detgrad sweep`"
-        )
-    return header
-
-
-def load_run(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Read a run file -> ``(header, records)``; a truncated last line is skipped with a warning."""
-    p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DetgradError(f"run file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DetgradError(f"cannot read run file {p}: {type(exc).__name__}") from None
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
-        raise DetgradError(f"{p}: empty file, not a detgrad run file")
-    try:
-        header = _check_header(p, json.loads(lines[0]))
-    except json.JSONDecodeError:
-        raise DetgradError(f"{p}: not a detgrad run file (first line is not JSON)") from None
-    records = []
-    for i, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            if i == len(lines):
-                warnings.warn(f"{p}: ignoring truncated last line {i}", RunFileWarning, stacklevel=2)
-                break
-            raise DetgradError(f"{p}: corrupt run file, line {i} is not JSON") from None
-        if isinstance(item, dict) and item.get("kind") == "cell":
-            records.append(item)
-    return header, records
 
 
 def completed_keys(path: str | os.PathLike[str]) -> set[str]:

@@ -28,7 +28,7 @@ OTHER_METHODS = [m for m in METHODS if m not in (DEFAULT_METHOD, "builtin")]
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_other_methods_right_or_loud(case, method):
     outcome = run_cell(case, method, "eager")
-    if case.group == "singular" or outcome.verdict == "n/a":
+    if case.singular or outcome.verdict == "n/a":
         assert outcome.verdict in ("pass", "loud", "n/a"), f"silently wrong: error={outcome.error}"
     else:
         assert outcome.verdict == "pass", f"{outcome.verdict} error={outcome.error} {outcome.detail}"

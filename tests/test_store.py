@@ -55,7 +55,7 @@ def test_truncated_tail_is_skipped_and_repaired(tmp_path):
 def test_bad_files(tmp_path):
     path = tmp_path / "run.jsonl"
     path.write_text(json.dumps({"kind": "header", "schema": "detgrad-run", "schema_version": 99}) + "\n")
-    with pytest.raises(DetgradError, match="upgrade detgrad or regenerate"):
+    with pytest.raises(DetgradError, match="upgrade detgrad .* or regenerate"):
         load_run(path)
     with pytest.raises(DetgradError, match="not found"):
         load_run(tmp_path / "nope.jsonl")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det
-from detgrad.impls.live import live, log_cotangent
+from detgrad.impls.live import live
+from detgrad.impls.logdomain import make_slogdet
 
 
 @tf.custom_gradient
@@ -30,18 +31,6 @@ def _det(x):
     return value, grad
 
 
-@tf.custom_gradient
-def _slogdet(x):
-    sign, logabs = tf.linalg.slogdet(x)
-
-    def grad(g_sign, g_logabs):
-        sign_live = live(sign, x, lambda y: _slogdet(y)[0])
-        w = tf.cast(log_cotangent(sign_live, g_sign, g_logabs), x.dtype)
-        return w[..., None, None] * tf.linalg.adjoint(tf.linalg.inv(x))
-
-    return (sign, logabs), grad
-
-
 def det(a: tf.Tensor) -> tf.Tensor:
     """det with the Jacobi-formula gradient: ``(..., N, N) -> (...)``."""
     if a.shape[-1] == 0:
@@ -49,9 +38,5 @@ def det(a: tf.Tensor) -> tf.Tensor:
     return _det(a)
 
 
-def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(sign, log|det|) with gradient ``w · A^{-H}`` via ``tf.linalg.inv``."""
-    if a.shape[-1] == 0:
-        one = empty_matrix_det(a)
-        return one, tf.math.log(tf.abs(one))
-    return _slogdet(a)
+slogdet = make_slogdet(lambda x: tf.linalg.matrix_transpose(tf.linalg.inv(x)))
+slogdet.__doc__ = """(sign, log|det|) with gradient ``w · A^{-H}`` via ``tf.linalg.inv``."""

@@ -14,6 +14,8 @@ singular-safe (log 0 = -inf, inf/NaN gradient: loud).  No XLA kernel for
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det
@@ -25,29 +27,41 @@ def _inverse_transpose(x: tf.Tensor) -> tf.Tensor:
     return tf.linalg.matrix_transpose(tf.linalg.solve(x, eye))
 
 
-@tf.custom_gradient
-def _slogdet(x):
-    sign, logabs = tf.linalg.slogdet(x)
+def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor]) -> Callable:
+    """``tf.linalg.slogdet`` with the gradient ``w · conj(inverse_transpose(A))``.
 
-    def grad(g_sign, g_logabs):
-        sign_live = live(sign, x, lambda y: _slogdet(y)[0])
-        w = tf.cast(log_cotangent(sign_live, g_sign, g_logabs), x.dtype)
-        return w[..., None, None] * tf.math.conj(_inverse_transpose(x))
+    ``w`` is the log-determinant cotangent (phase included, see
+    :func:`detgrad.impls.live.log_cotangent`); ``inverse_transpose`` maps
+    ``(..., N, N) -> A^{-T}`` and is recorded, so second derivatives are right.
+    """
 
-    return (sign, logabs), grad
+    @tf.custom_gradient
+    def slogdet_(x):
+        sign, logabs = tf.linalg.slogdet(x)
+
+        def grad(g_sign, g_logabs):
+            sign_live = live(sign, x, lambda y: slogdet_(y)[0])
+            w = tf.cast(log_cotangent(sign_live, g_sign, g_logabs), x.dtype)
+            return w[..., None, None] * tf.math.conj(inverse_transpose(x))
+
+        return (sign, logabs), grad
+
+    def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """(sign, log|det|): ``(..., N, N) -> ((...), (...))``."""
+        if a.shape[-1] == 0:
+            one = empty_matrix_det(a)
+            return one, tf.math.log(tf.abs(one))
+        return slogdet_(a)
+
+    return slogdet
 
 
-def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(sign, log|det|): ``(..., N, N) -> ((...), (...))``."""
-    if a.shape[-1] == 0:
-        one = empty_matrix_det(a)
-        return one, tf.math.log(tf.abs(one))
-    return _slogdet(a)
+slogdet = make_slogdet(_inverse_transpose)
 
 
 def det(a: tf.Tensor) -> tf.Tensor:
     """det = sign · exp(log|det|): ``(..., N, N) -> (...)``."""
     if a.shape[-1] == 0:
         return empty_matrix_det(a)
-    sign, logabs = _slogdet(a)
+    sign, logabs = slogdet(a)
     return sign * tf.cast(tf.exp(logabs), a.dtype)
