@@ -11,6 +11,8 @@ The timed computation is value + gradient of one method on a
 same Python function (tape inside) in ``tf.function``; ``xla`` adds
 ``jit_compile=True``.  Results are forced inside the timed region:
 ``.numpy()`` of both outputs on CPU (zero-copy), ``sync_devices()`` on GPU.
+Peer cells (family jax/torch/numpy, :mod:`detgrad.peers`) run the peer's
+value + gradient on the same input buffers; their calls return host arrays.
 Peak device memory comes from ``tf.config.experimental.get_memory_info``
 on GPU; it is n/a (None) on CPU.
 """
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from detgrad import peers
 from detgrad.accuracy import check
 from detgrad.impls.registry import get_method
 from detgrad.inputs import buffer_seeds, estimated_bytes, make_matrices
@@ -77,11 +80,35 @@ class PreparedCell:
     gpu: bool
 
 
+def prepare_peer(cell: Cell, arrays: list[np.ndarray]) -> PreparedCell:
+    """A peer cell (jax, torch, numpy): its calls return host numpy arrays, so results are forced."""
+    to_input, fn = peers.build(cell.method, cell.target, cell.dtype)
+    inputs = [to_input(a) for a in arrays]
+
+    def call_once(i: int) -> tuple[Any, Any]:
+        return fn(inputs[i % len(inputs)])
+
+    return PreparedCell(cell, call_once, call_once, arrays, False)
+
+
+def cell_problem(cell: Cell) -> str | None:
+    """Why the cell's method (detgrad or peer) cannot run it (None if it can)."""
+    if cell.family != "detgrad":
+        return peers.support_problem(cell.method, cell.n, cell.dtype, cell.device)
+    return get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
+
+
+def _host(x: Any) -> np.ndarray:
+    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+
+
 def prepare(cell: Cell, settings: dict[str, Any]) -> PreparedCell:
     """Make input buffers on the device and the forcing call ``call(i)``."""
     buffers = max(1, int(settings.get("buffers", 4)))
     seeds = buffer_seeds(int(settings.get("seed", 0)), cell.key, buffers)
     arrays = [make_matrices(cell.batch, cell.n, cell.dtype, cell.cond, s) for s in seeds]
+    if cell.family != "detgrad":
+        return prepare_peer(cell, arrays)
     gpu = cell.device.startswith("GPU")
     with tf.device(tf_device(cell.device)):
         tensors = [tf.identity(tf.constant(a)) for a in arrays]
@@ -117,7 +144,7 @@ def run_cell(cell: Cell, settings: dict[str, Any]) -> dict[str, Any]:
     def done(status: str, reason: str | None = None, timing: Timing | None = None) -> dict[str, Any]:
         return make_record(cell, status, reason, timing=timing, started=started, wall_s=time.perf_counter() - t0, **fields)
 
-    problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode) or device_problem(cell.device)
+    problem = cell_problem(cell) or device_problem(cell.device)
     limit = int(settings.get("max_bytes") or 0)
     need = estimated_bytes(cell, int(settings.get("buffers", 4)))
     if not problem and limit and need > limit:
@@ -131,7 +158,7 @@ def run_cell(cell: Cell, settings: dict[str, Any]) -> dict[str, Any]:
         trace_s, (value, grad) = time_first_call(lambda: prepared.call_once(0))
         fields["trace_s"] = trace_s
         k = max(1, int(settings.get("accuracy_sample", 4)))
-        acc = check(prepared.inputs[0][:k], value.numpy()[:k], grad.numpy()[:k], cell.target, cell.dtype)
+        acc = check(prepared.inputs[0][:k], _host(value)[:k], _host(grad)[:k], cell.target, cell.dtype)
         del value, grad
         fields["value_rel_err"], fields["grad_rel_err"] = acc.value_rel_err, acc.grad_rel_err
         timing = measure(prepared.call, TimingConfig.from_settings(settings))

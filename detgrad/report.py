@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad import aggregate, charts, tables
+from detgrad import aggregate, charts, tables, targets
 from detgrad.charts_style import save
 from detgrad.compare import compare_frames
 
@@ -142,6 +142,7 @@ def build_report(
         for (dev, dt, tgt), grp in head.groupby(["device", "dtype", "target"], sort=True):
             cols = [c for c in grp.columns if c not in ("device", "dtype", "target") and grp[c].notna().any()]
             md += [f"### {dt}, {tgt} — {dev}", "", tables.to_markdown(grp[cols])]
+    md += targets.markdown_section(df)
     md += ["## Complexity: time per matrix ∝ n^k", "", "Log-log least-squares fit over n (at least 3 sizes) per method,"]
     md += ["mode, dtype and batch; k ≈ 3 is the cubic regime, smaller k means overhead still dominates.", ""]
     md += [tables.to_markdown(fit), "## Charts", ""]

@@ -19,6 +19,9 @@ A spec file (or a packaged preset, ``detgrad/presets/<name>.toml``) has::
     threads = [0]       # intra-op threads, 0 = TF default
     cond = [10.0, 1e6]  # optional; absent = Gaussian inputs scaled to |det| = 1
 
+    Peers (``"jax"``, ``"torch"``, ``"numpy"``, see :mod:`detgrad.peers`) may be listed in
+    ``method``; their cells get ``family`` = the peer's name and one mode (``eager``).
+
     [[exclude]]         # drop cells matching every condition of a rule
     method = "closed"   # exact value or list of values
     n_gt = 3            # <axis>_gt / _ge / _lt / _le for n, batch, threads, cond
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -126,10 +129,14 @@ class SweepSpec:
 
     def cells(self) -> list[Cell]:
         """The expanded grid minus excluded cells, sorted by key (deterministic)."""
+        from detgrad.peers import PEER_MODE, is_peer
+
         family = self.settings.get("family", "detgrad")
         out = []
         for values in itertools.product(*(self.axes[a] for a in AXES)):
             cell = Cell(*values, family=family)
+            if is_peer(cell.method):  # a peer has one mode: one cell per problem
+                cell = replace(cell, family=cell.method, mode=PEER_MODE)
             if not any(_matches(rule, cell) for rule in self.exclude):
                 out.append(cell)
         return sorted(set(out), key=lambda c: c.key)
@@ -182,6 +189,13 @@ def _method_names() -> tuple[str, ...]:
     return METHODS
 
 
+def _method_choices() -> tuple[str, ...]:
+    """Values the method axis accepts: detgrad methods and peers."""
+    from detgrad.peers import PEERS
+
+    return _method_names() + tuple(p for p in PEERS if p not in _method_names())
+
+
 def _axis_values(src: str, axis: str, raw: Any) -> tuple:
     where = f"{src}: [axes] {axis}"
     if axis == "method" and raw == "all":
@@ -193,7 +207,7 @@ def _axis_values(src: str, axis: str, raw: Any) -> tuple:
     out: list[Any] = []
     for v in values:
         if axis in choices:
-            allowed = _method_names() if axis == "method" else choices[axis]
+            allowed = _method_choices() if axis == "method" else choices[axis]
             if v not in allowed:
                 raise DetgradError(f"{where}: bad value {v!r}; allowed: {', '.join(allowed)}")
         elif axis == "device":

@@ -128,8 +128,12 @@ def effective_max_bytes(settings: dict[str, Any]) -> int:
 def precheck(cell: Cell, settings: dict[str, Any]) -> str | None:
     """Why the cell cannot run, decided without a worker (None if it may run)."""
     from detgrad.impls.registry import get_method
+    from detgrad.peers import support_problem
 
-    problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
+    if cell.family != "detgrad":
+        problem = support_problem(cell.method, cell.n, cell.dtype, cell.device)
+    else:
+        problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
     need, limit = estimated_bytes(cell, int(settings.get("buffers", 4))), int(settings["max_bytes"])
     if not problem and need > limit:
         problem = f"needs about {need / 2**30:.1f} GiB > max_bytes {limit / 2**30:.1f} GiB"

@@ -37,7 +37,8 @@ def test_exclude_rules():
 
 def test_method_all_and_key_roundtrip():
     s = parse_spec({"axes": {"method": "all", "n": [3], "batch": [1], "cond": [10, 1e6]}}, "t")
-    assert {c.method for c in s.cells()} == set(METHODS)
+    assert set(METHODS) <= {c.method for c in s.cells()}  # "all" = every registered method (peers excluded)
+    assert not {c.method for c in s.cells()} & {"jax", "torch", "numpy"}
     c = s.cells()[0]
     assert Cell.from_dict(c.to_dict()) == c
     assert "cond=10" in s.cells()[0].key or "cond=1e+06" in s.cells()[0].key

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import builtin, closed, inverse, logdomain, lu
+from detgrad.impls import builtin, closed, eigenlu, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
@@ -32,6 +32,30 @@ _REGISTRY: dict[str, Method] = {
             xla=True,
             flops=closed.flops,
             max_n=closed.MAX_N,
+            shares_factorization=True,
+        ),
+        Method(
+            name="tiny",
+            summary="n <= 3 polynomials on a flat (B, n*n) layout: one unstack, shared 2x2 minors, one stacked gradient",
+            det=tiny.det,
+            slogdet=tiny.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=tiny.flops,
+            max_n=tiny.MAX_N,
+            shares_factorization=True,
+        ),
+        Method(
+            name="eigenlu",
+            summary="one Eigen partial-pivoting LU (tf.linalg.lu) for value and gradient; A^{-T} by lu_solve, no second LU",
+            det=eigenlu.det,
+            slogdet=eigenlu.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=False,
+            xla=False,
+            xla_reason="TF 2.21 has no XLA kernel for Lu on CPU",
+            flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
             shares_factorization=True,
         ),
         Method(

@@ -1,0 +1,100 @@
+"""Issue #5's performance targets, judged on one run's tidy frame (pure pandas, no TensorFlow).
+
+For each regime (n, batch, dtype) and target ``det``:
+
+    builtin  = TF builtin's fastest ok mode
+    best     = the fastest ok (method, mode) among detgrad's other methods
+    ratio    = builtin / best                         (>= ``min_ratio`` required)
+    peer     = the named peer's time (jax or torch); ``best`` must be <= ``peer_factor`` · peer
+
+A target whose cells are missing or failed is reported as ``no data`` (not met).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from detgrad.tables import fmt_ratio, fmt_time, to_markdown
+
+
+@dataclass(frozen=True)
+class Target:
+    n: int
+    batch: int
+    dtype: str
+    min_ratio: float
+    peer: str | None = None  # "jax" or "torch"
+    peer_factor: float = 1.0  # best <= peer_factor * peer time
+
+
+def _targets() -> tuple[Target, ...]:
+    out: list[Target] = []
+    for dt in ("float32", "float64"):
+        out += [Target(2, 1, dt, 2.0), Target(3, 1, dt, 2.0), Target(3, 65536, dt, 20.0, "jax"), Target(8, 4096, dt, 2.0)]
+        out += [Target(32, 1024, dt, 2.0, "torch"), Target(128, 64, dt, 2.0, "torch")]
+        for n in (512, 1024, 2048):
+            out.append(Target(n, 1, dt, 4.0, "torch") if dt == "float32" else Target(n, 1, dt, 2.5, "torch", 1.5))
+    return tuple(out)
+
+
+TARGETS: tuple[Target, ...] = _targets()
+
+
+def _fastest(cells: pd.DataFrame) -> tuple[float, str]:
+    if cells.empty:
+        return np.nan, ""
+    row = cells.loc[cells["median_s"].idxmin()]
+    return float(row["median_s"]), f"{row['method']} ({row['mode']})"
+
+
+def evaluate(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per target present in ``df`` (same n, batch, dtype): times, ratio, verdict."""
+    ok = df[df["status"].eq("ok") & df["median_s"].notna() & df["target"].eq("det")]
+    rows = []
+    for t in TARGETS:
+        here = ok[ok["n"].eq(t.n) & ok["batch"].eq(t.batch) & ok["dtype"].eq(t.dtype)]
+        if not len(df[df["n"].eq(t.n) & df["batch"].eq(t.batch) & df["dtype"].eq(t.dtype)]):
+            continue
+        tf_cells = here[here["family"].eq("detgrad")]
+        base, _ = _fastest(tf_cells[tf_cells["method"].eq("builtin")])
+        best, best_name = _fastest(tf_cells[~tf_cells["method"].eq("builtin")])
+        peer = _fastest(here[here["family"].eq(t.peer)])[0] if t.peer else np.nan
+        ratio = base / best if best > 0 else np.nan
+        need = f"≥{t.min_ratio:g}×"
+        if t.peer:
+            need += f", ≤ {t.peer_factor:g}·{t.peer}" if t.peer_factor != 1.0 else f", ≤ {t.peer}"
+        if np.isnan(ratio) or (t.peer and np.isnan(peer)):
+            verdict = "no data"
+        else:
+            met = ratio >= t.min_ratio and (not t.peer or best <= t.peer_factor * peer)
+            verdict = "met" if met else "not met"
+        rows.append(
+            {
+                "n": t.n, "batch": t.batch, "dtype": t.dtype, "required": need, "builtin": fmt_time(base),
+                "best detgrad": best_name or "—", "best time": fmt_time(best), "ratio": fmt_ratio(ratio),
+                "peer": f"{t.peer} {fmt_time(peer)}" if t.peer else "—",
+                "vs peer": fmt_ratio(best / peer) if t.peer and peer > 0 and best > 0 else "—",
+                "verdict": verdict,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def markdown_section(df: pd.DataFrame) -> list[str]:
+    """The report section (Markdown lines); empty when the run covers none of the targets."""
+    table = evaluate(df) if len(df) else pd.DataFrame()
+    if table.empty:
+        return []
+    met = int(table["verdict"].eq("met").sum())
+    return [
+        "## Issue #5 targets",
+        "",
+        f"{met} of {len(table)} targets met in this run.  ratio = TF builtin's fastest mode / detgrad's fastest "
+        "(method, mode), value + gradient of det per call, same run; `vs peer` = detgrad's time / the peer's time "
+        "(<1: detgrad faster).",
+        "",
+        to_markdown(table),
+    ]
