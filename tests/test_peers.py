@@ -1,0 +1,100 @@
+"""Issue #5 pieces: peers in the sweep grid and in measured cells, the targets section, new methods."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import cell, header
+
+from detgrad import aggregate, peers, targets
+from detgrad.spec import parse_spec
+
+FAST = {"budget_s": 0.01, "warmup": 1, "min_samples": 2, "max_samples": 3, "buffers": 2, "accuracy_sample": 2}
+
+
+def test_peers_get_their_family_and_one_mode():
+    spec = parse_spec({"axes": {"method": ["lu", "jax", "numpy"], "mode": ["graph", "xla"], "n": [3], "batch": [1]}}, "t")
+    cells = spec.cells()
+    peer_cells = [c for c in cells if c.family != "detgrad"]
+    assert {(c.family, c.method, c.mode) for c in peer_cells} == {("jax", "jax", "eager"), ("numpy", "numpy", "eager")}
+    assert len(peer_cells) == 2  # one per problem whatever the mode axis says
+    assert {c.mode for c in cells if c.family == "detgrad"} == {"graph", "xla"}
+    assert all(c.key.startswith(f"{c.family}/{c.method}/") for c in cells)
+
+
+def test_missing_peer_is_unsupported_with_reason(monkeypatch):
+    monkeypatch.setattr(peers.importlib.util, "find_spec", lambda name: None)
+    reason = peers.support_problem("torch", 3, "float64")
+    assert "not installed" in reason and "detgrad[peers]" in reason
+
+
+def test_sweep_precheck_records_missing_peer(monkeypatch):
+    from detgrad.spec import Cell
+    from detgrad.sweep import precheck
+
+    monkeypatch.setattr(peers.importlib.util, "find_spec", lambda name: None)
+    c = Cell("jax", "eager", "det", 3, 1, "float64", family="jax")
+    assert "not installed" in precheck(c, {"max_bytes": 2**30, "buffers": 2})
+
+
+@pytest.mark.parametrize("peer", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("target", ["det", "logdet"])
+def test_peer_cell_is_measured_and_accurate(peer, target):
+    if peer != "numpy":
+        pytest.importorskip(peer)
+    from detgrad.measure import run_cell
+    from detgrad.spec import Cell
+
+    rec = run_cell(Cell(peer, "eager", target, 3, 4, "float64", family=peer), FAST)
+    assert rec["status"] == "ok", rec["reason"]
+    assert rec["family"] == peer and rec["median_s"] > 0 and rec["trace_s"] is not None
+
+
+def _frame(builtin_s: float, best_s: float, peer_s: float | None, n: int = 128, batch: int = 64) -> aggregate.pd.DataFrame:
+    recs = [
+        cell([builtin_s] * 3, method="builtin", mode="graph", n=n, batch=batch),
+        cell([best_s] * 3, method="eigenlu", mode="graph", n=n, batch=batch),
+        cell([best_s * 9] * 3, method="lu", mode="xla", n=n, batch=batch),
+    ]
+    if peer_s is not None:
+        recs.append(cell([peer_s] * 3, family="torch", method="torch", n=n, batch=batch))
+    return aggregate.tidy([(header(), recs)])
+
+
+def test_targets_met_and_not_met():
+    met = targets.evaluate(_frame(1.0, 0.4, 0.5))
+    assert list(met["verdict"]) == ["met"] and met["best detgrad"][0] == "eigenlu (graph)" and met["ratio"][0] == "2.5×"
+    slower_than_torch = targets.evaluate(_frame(1.0, 0.4, 0.3))
+    assert list(slower_than_torch["verdict"]) == ["not met"]
+    too_small = targets.evaluate(_frame(1.0, 0.6, 0.9))
+    assert list(too_small["verdict"]) == ["not met"]
+    assert list(targets.evaluate(_frame(1.0, 0.4, None))["verdict"]) == ["no data"]
+    assert targets.evaluate(_frame(1.0, 0.4, 0.5, n=7)).empty  # not a target regime
+    assert targets.markdown_section(_frame(1.0, 0.4, 0.5))[0] == "## Issue #5 targets"
+
+
+@pytest.mark.parametrize("method", ["tiny", "eigenlu"])
+@pytest.mark.parametrize("n", [2, 3])
+def test_new_methods_value_and_gradient(method, n):
+    import tensorflow as tf
+
+    import detgrad
+
+    a = np.random.default_rng(n).standard_normal((5, n, n))
+    x = tf.constant(a)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = detgrad.det(x, method=method)
+    grad = tape.gradient(value, x).numpy()
+    ref = np.linalg.det(a)
+    np.testing.assert_allclose(value.numpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(grad, ref[:, None, None] * np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-10, atol=1e-12)
+
+
+def test_eigenlu_is_loud_on_singular_input():
+    import tensorflow as tf
+
+    import detgrad
+
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        detgrad.det(tf.constant([[1.0, 2.0], [2.0, 4.0]], tf.float64), method="eigenlu")
