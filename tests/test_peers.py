@@ -73,11 +73,13 @@ def test_targets_met_and_not_met():
     assert targets.markdown_section(_frame(1.0, 0.4, 0.5))[0] == "## Issue #5 targets"
 
 
-@pytest.mark.parametrize("method", ["tiny", "eigenlu"])
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("method", ["tiny", "eigenlu", "auto"])
+@pytest.mark.parametrize("n", [2, 3, 5])
 def test_new_methods_value_and_gradient(method, n):
     import tensorflow as tf
 
+    if method == "tiny" and n > 3:
+        pytest.skip("tiny is for n <= 3")
     import detgrad
 
     a = np.random.default_rng(n).standard_normal((5, n, n))
@@ -89,6 +91,12 @@ def test_new_methods_value_and_gradient(method, n):
     ref = np.linalg.det(a)
     np.testing.assert_allclose(value.numpy(), ref, rtol=1e-12)
     np.testing.assert_allclose(grad, ref[:, None, None] * np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-10, atol=1e-12)
+
+
+def test_auto_picks_tiny_then_lu():
+    from detgrad.impls import auto, lu, tiny
+
+    assert auto._pick(3) is tiny and auto._pick(4) is lu
 
 
 def test_eigenlu_is_loud_on_singular_input():

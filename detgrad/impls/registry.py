@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import builtin, closed, eigenlu, inverse, logdomain, lu, tiny
+from detgrad.impls import auto, builtin, closed, eigenlu, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
@@ -56,6 +56,17 @@ _REGISTRY: dict[str, Method] = {
             xla=False,
             xla_reason="TF 2.21 has no XLA kernel for Lu on CPU",
             flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
+            shares_factorization=True,
+        ),
+        Method(
+            name="auto",
+            summary="by size: tiny for n <= 3, lu otherwise (only methods right at every case in every mode)",
+            det=auto.det,
+            slogdet=auto.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=auto.flops,
             shares_factorization=True,
         ),
         Method(
