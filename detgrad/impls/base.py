@@ -108,3 +108,26 @@ def flatten_batch(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 def empty_matrix_det(a: tf.Tensor) -> tf.Tensor:
     """det of ``(..., 0, 0)`` matrices is 1; kept connected so gradients are zeros."""
     return tf.ones(tf.shape(a)[:-2], dtype=a.dtype) + tf.reduce_sum(a, axis=[-2, -1])
+
+
+def empty_matrix_slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """(sign 1, log|det| 0) of ``(..., 0, 0)`` matrices, connected like :func:`empty_matrix_det`."""
+    one = empty_matrix_det(a)
+    return one, tf.math.log(tf.abs(one))
+
+
+def det_over_batch(a: tf.Tensor, det_flat: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
+    """Apply a ``(B, N, N) -> (B,)`` det to ``(..., N, N)``; 0 x 0 matrices give 1."""
+    if a.shape[-1] == 0:
+        return empty_matrix_det(a)
+    flat, batch_shape = flatten_batch(a)
+    return tf.reshape(det_flat(flat), batch_shape)
+
+
+def slogdet_over_batch(a: tf.Tensor, slogdet_flat: Callable) -> tuple[tf.Tensor, tf.Tensor]:
+    """Apply a ``(B, N, N) -> ((B,), (B,))`` slogdet to ``(..., N, N)``; 0 x 0 gives (1, 0)."""
+    if a.shape[-1] == 0:
+        return empty_matrix_slogdet(a)
+    flat, batch_shape = flatten_batch(a)
+    sign, logabs = slogdet_flat(flat)
+    return tf.reshape(sign, batch_shape), tf.reshape(logabs, batch_shape)

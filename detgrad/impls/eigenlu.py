@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.base import empty_matrix_det, flatten_batch
+from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
 
 
@@ -140,17 +140,9 @@ def _slogdet_flat(x):
 
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``; raises on exactly singular input."""
-    if a.shape[-1] == 0:
-        return empty_matrix_det(a)
-    flat, batch_shape = flatten_batch(a)
-    return tf.reshape(_det_flat(flat), batch_shape)
+    return det_over_batch(a, _det_flat)
 
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor, each ``(...)``."""
-    if a.shape[-1] == 0:
-        one = empty_matrix_det(a)
-        return one, tf.math.log(tf.abs(one))
-    flat, batch_shape = flatten_batch(a)
-    sign, logabs = _slogdet_flat(flat)
-    return tf.reshape(sign, batch_shape), tf.reshape(logabs, batch_shape)
+    return slogdet_over_batch(a, _slogdet_flat)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from detgrad.impls.base import empty_matrix_det
+from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet
 from detgrad.impls.live import live, log_cotangent
 
 
@@ -49,8 +49,7 @@ def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor]) -> Callabl
     def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(sign, log|det|): ``(..., N, N) -> ((...), (...))``."""
         if a.shape[-1] == 0:
-            one = empty_matrix_det(a)
-            return one, tf.math.log(tf.abs(one))
+            return empty_matrix_slogdet(a)
         return slogdet_(a)
 
     return slogdet

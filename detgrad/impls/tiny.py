@@ -21,6 +21,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det
+from detgrad.impls.closed import slogdet_from_det
 
 MAX_N = 3
 
@@ -49,11 +50,7 @@ def det(a: tf.Tensor) -> tf.Tensor:
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(det/|det|, log|det|); sign 0 and log|det| = -inf at det = 0."""
-    value = det(a)
-    magnitude = tf.abs(value)
-    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
-    sign = tf.where(magnitude == 0, tf.zeros_like(value), value / tf.cast(safe, value.dtype))
-    return sign, tf.math.log(magnitude)
+    return slogdet_from_det(det(a))
 
 
 def flops(n: int) -> float:
