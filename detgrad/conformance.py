@@ -16,6 +16,7 @@ A reference that is exactly 0 makes the error absolute.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -93,6 +94,12 @@ def expected_outputs(case: Case, a: np.ndarray) -> dict[str, tuple[np.ndarray, n
     return {"value": (d, value_scale), "grad": (grad, grad_scale(grad))}
 
 
+@functools.cache
+def _expected(case: Case) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """References of a case, computed once and shared by every method and mode."""
+    return expected_outputs(case, case.build())
+
+
 def judge(case: Case, actual: dict, expected: dict) -> tuple[str, float, str]:
     """Compare outputs with references: (verdict, worst error, detail)."""
     worst, nonfinite = 0.0, False
@@ -137,7 +144,7 @@ def run_cell(case: Case, method: str, mode: str) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - any TF failure is a loud result, recorded
         first = (str(exc).strip().splitlines() or [""])[0][:160]
         return Outcome(case.name, method, mode, "loud", None, f"{type(exc).__name__}: {first}", time.perf_counter() - started)
-    verdict, err, detail = judge(case, actual, expected_outputs(case, a))
+    verdict, err, detail = judge(case, actual, _expected(case))
     return Outcome(case.name, method, mode, verdict, err, detail, time.perf_counter() - started)
 
 
