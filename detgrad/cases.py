@@ -53,6 +53,20 @@ class Case:
         return self.group == "singular" or self.singular_input
 
 
+def running_product_out_of_range(n: int = 20, exponent: int = 14) -> np.ndarray:
+    """``(n, n)`` float32 with det ±1 exactly whose pivots' running product leaves float32's range.
+
+    A = P · D · (I + N): D = diag(2^e (n/2 times), 2^-e (n/2 times)), N strictly upper
+    triangular with entries in {-1, 0, 1}, P a fixed row permutation.  Every entry is
+    exact in float32; any pivot order multiplies n/2 factors 2^±e in a row at some point
+    (2^140 overflows, 2^-140 is below the normal range).
+    """
+    rng = _rng(21)
+    d = np.array([2.0**exponent] * (n // 2) + [2.0**-exponent] * (n - n // 2))
+    unit_upper = np.eye(n) + np.triu(rng.integers(-1, 2, size=(n, n)), k=1)
+    return (d[:, None] * unit_upper)[rng.permutation(n)].astype(np.float32)
+
+
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
@@ -185,6 +199,7 @@ def _cases() -> list[Case]:
             lambda: (2.0 * well_conditioned((200, 200), 14)).astype(f32),
         )
     )
+    add(Case("float32 det whose pivot product leaves the range", "overflow", "det", f32, running_product_out_of_range))
     add(Case("seed model at (0.7, 0.3)", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.7, 0.3)))
     add(Case("seed model at x = 0", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.0, 0.3), singular_input=True))
     return c

@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
+from detgrad.impls.lu_factor import pivot_product
 
 
 def _parity_sign(perm: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
@@ -104,7 +105,7 @@ def _cofactor_plain(x: tf.Tensor) -> tf.Tensor:
 @tf.custom_gradient
 def _det_flat(x):
     lu, perm, diag, sign = _factor(x)
-    value = sign * tf.reduce_prod(diag, axis=-1)
+    value = sign * pivot_product(diag)
 
     def grad(g):
         if _has_tangent(x):

@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu_factor import LUFactors, lu_factor, unit_lower, unpermute, upper
+from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, unpermute, upper
 
 
 def _identity_like(lu: tf.Tensor) -> tf.Tensor:
@@ -39,7 +39,7 @@ def _identity_like(lu: tf.Tensor) -> tf.Tensor:
 def det_from_factors(f: LUFactors) -> tf.Tensor:
     """det A = parity · prod(diag U), shape (B,)."""
     diag = tf.linalg.diag_part(f.lu)
-    return tf.cast(f.parity, diag.dtype) * tf.reduce_prod(diag, axis=-1)
+    return tf.cast(f.parity, diag.dtype) * pivot_product(diag)
 
 
 def slogdet_from_factors(f: LUFactors) -> tuple[tf.Tensor, tf.Tensor]:
@@ -59,7 +59,7 @@ def cofactor_from_factors(f: LUFactors) -> tf.Tensor:
     ones = tf.ones_like(diag)
     is_last = (tf.range(n) == n - 1)[None, :]
     head = tf.where(is_last, ones, diag)
-    head_product = tf.reduce_prod(head, axis=-1) * tf.cast(f.parity, diag.dtype)
+    head_product = pivot_product(head) * tf.cast(f.parity, diag.dtype)
     v = tf.linalg.set_diag(upper(f.lu), tf.where(head == 0, ones, head))
     scale = tf.where(is_last, ones, diag[:, -1:] * ones)
     l_inv = tf.linalg.triangular_solve(unit_lower(f.lu), _identity_like(f.lu), lower=True)
