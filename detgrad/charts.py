@@ -113,8 +113,9 @@ def time_vs_batch(
 ) -> Figure:
     """Time per matrix vs batch size (log-log) per method; columns n (up to four), rows device."""
     sub, mode_text = select(df[df["dtype"].eq(dtype)], mode, target)
-    all_n = sorted(int(n) for n in sub["n"].dropna().unique())
-    if ns is None:
+    batches_per_n = sub.groupby("n")["batch"].nunique()
+    all_n = sorted(int(n) for n, k in batches_per_n.items() if k > 1) or sorted(int(n) for n in batches_per_n.index)
+    if ns is None:  # up to four sizes spread over those measured at more than one batch size
         ns = all_n if len(all_n) <= 4 else [all_n[int(round(i))] for i in np.linspace(0, len(all_n) - 1, 4)]
     devices = sorted(sub["device_label"].unique())
     fig, axes = subplots(max(len(devices), 1), max(len(ns), 1), sharex=True)
@@ -185,9 +186,10 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
     if image is not None:
         bar = fig.colorbar(image, ax=list(axes.flat), shrink=0.8, pad=0.02)
         ticks = [t for t in range(-int(lim), int(lim) + 1)]
-        bar.set_ticks(ticks, labels=[f"{2.0**t:g}×" for t in ticks])
+        bar.set_ticks(ticks, labels=[f"{2**t}×" if t >= 0 else f"1/{2**-t}×" for t in ticks])
         bar.set_label("speedup over builtin (>1: faster)")
     fig.suptitle(f"Speedup over TF builtin — {dtype}, target {target}, {mode_text}\n{device}", fontsize=11, fontweight="bold")
+    fig.supxlabel("grey: measured, not ok (status shown) · –: not in this sweep", fontsize=8, color="0.35")
     return fig
 
 

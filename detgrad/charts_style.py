@@ -21,20 +21,26 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-METHOD_ORDER = ["lu", "slogdet", "inverse", "closed", "builtin"]
+METHOD_ORDER = ["lu", "auto", "eigenlu", "slogdet", "inverse", "closed", "tiny", "builtin"]
 PEER_ORDER = ["jax", "torch", "numpy"]
 COLORS = {
     "lu": "#0072B2",  # blue
     "slogdet": "#D55E00",  # vermillion
     "inverse": "#009E73",  # bluish green
     "closed": "#CC79A7",  # reddish purple
+    "tiny": "#882255",  # wine
+    "auto": "#332288",  # indigo
+    "eigenlu": "#44AA99",  # teal
     "builtin": "#000000",  # black: the baseline
     "jax": "#E69F00",  # orange
     "torch": "#56B4E9",  # sky blue
     "numpy": "#999999",  # grey
 }
-MARKERS = {"lu": "o", "slogdet": "s", "inverse": "^", "closed": "D", "builtin": "v", "jax": "<", "torch": ">", "numpy": "h"}
-_SPARE = [("#882255", "P"), ("#44AA99", "X"), ("#DDCC77", "*"), ("#332288", "p")]
+MARKERS = {
+    "lu": "o", "auto": "*", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P", "builtin": "v",
+    "jax": "<", "torch": ">", "numpy": "h",
+}  # fmt: skip
+_SPARE = [("#DDCC77", "p"), ("#AA4499", "d"), ("#117733", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 # Failed / unsupported cells: marker drawn at the bottom (or top) axis edge.
 STATUS_MARKERS = {
