@@ -36,7 +36,10 @@ FAILED = ("error", "nonfinite", "wrong", "oom", "timeout")
 # Axes that identify a cell apart from the machine it ran on.
 CELL_AXES = ["family", "method", "mode", "target", "n", "batch", "dtype", "device", "threads"]
 # Axes on which a method is compared with the baseline.
-PROBLEM_AXES = ["n", "batch", "dtype", "target", "device_label"]
+# What makes two cells the same problem (speedups compare within one, recommendations pick per one).
+PROBLEM_AXES = ["n", "batch", "dtype", "target", "device_label", "threads", "cond"]
+# Of those, the axes most sweeps hold at one value; tables show them only when they vary.
+SECONDARY_AXES = ["threads", "cond"]
 
 _COLUMNS = {
     "key": None, "family": DETGRAD, "method": None, "mode": None, "target": "det", "n": np.nan, "batch": 1,
@@ -130,16 +133,24 @@ def best_modes(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([best, failed], ignore_index=True).sort_values(keys).reset_index(drop=True)
 
 
-def recommend(df: pd.DataFrame, include_peers: bool = False) -> pd.DataFrame:
-    """The fastest method per (n, batch, dtype, target, device) among ok cells, with its margin over the runner-up.
+def _nan_free(key: tuple) -> tuple:
+    """A groupby key with NaN replaced by None, so equal keys compare equal."""
+    return tuple(None if isinstance(v, float) and np.isnan(v) else v for v in key)
 
-    Each method is represented by its fastest mode; ``margin`` is runner-up time / best time - 1
+
+def recommend(df: pd.DataFrame, include_peers: bool = False) -> pd.DataFrame:
+    """The fastest method per problem (:data:`PROBLEM_AXES`) among ok cells, with its margin over the runner-up.
+
+    Each method is represented by its fastest mode; ``builtin_status`` says why a problem has no
+    speedup (e.g. ``wrong``: builtin's gradient failed the check); ``margin`` is runner-up time / best time - 1
     (0.25 means the best is 25 % faster than the next *method*).  Peers (jax, torch, numpy) are not
     TensorFlow options and are left out unless ``include_peers``.
     """
     pool = df if include_peers else df[df["family"].eq(DETGRAD)]
     ok = pool[pool["status"].eq("ok") & pool["median_s"].notna()]
     ok = ok.loc[ok.groupby(["series", *PROBLEM_AXES], dropna=False)["median_s"].idxmin()]
+    base = pool[pool["method"].eq(BASELINE)].groupby(PROBLEM_AXES, dropna=False)["status"]
+    base_status = {_nan_free(k): "ok" if s.eq("ok").any() else "/".join(sorted(set(s))) for k, s in base}
     rows = []
     for key, grp in ok.groupby(PROBLEM_AXES, dropna=False, sort=True):
         grp = grp.sort_values("median_s")
@@ -152,13 +163,15 @@ def recommend(df: pd.DataFrame, include_peers: bool = False) -> pd.DataFrame:
                 best_mode=first["mode"],
                 best_s=first["median_s"],
                 speedup_best=first["speedup_best"],
+                builtin_status=base_status.get(_nan_free(key)),
                 runner_up=None if second is None else second["series"],
                 runner_up_mode=None if second is None else second["mode"],
                 runner_up_s=np.nan if second is None else second["median_s"],
                 margin=np.nan if second is None else second["median_s"] / first["median_s"] - 1.0,
             )
         )
-    cols = [*PROBLEM_AXES, "best", "best_mode", "best_s", "speedup_best", "runner_up", "runner_up_mode", "runner_up_s", "margin"]
+    cols = [*PROBLEM_AXES, "best", "best_mode", "best_s", "speedup_best", "builtin_status"]
+    cols += ["runner_up", "runner_up_mode", "runner_up_s", "margin"]
     return pd.DataFrame(rows, columns=cols)
 
 

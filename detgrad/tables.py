@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from detgrad.aggregate import PROBLEM_AXES, best_modes
+from detgrad.aggregate import PROBLEM_AXES, SECONDARY_AXES, best_modes
 
 _ANSI = {"green": "32", "red": "31", "yellow": "33", "magenta": "35", "dim": "2", "bold": "1", "cyan": "36"}
 STATUS_COLOR = {
@@ -79,11 +79,18 @@ def headline(df: pd.DataFrame) -> pd.DataFrame:
         return f"{fmt_time(r['median_s'])} ({sp + ', ' if sp else ''}{r['mode']})"
 
     best = best.assign(text=best.apply(cell, axis=1) if len(best) else [])
-    index = ["device_label", "dtype", "target", "batch", "n"]
+    extra = varying_axes(best)
+    best = best.assign(**{a: best[a].map(fmt_num) for a in extra})  # labels: NaN would drop the row from the pivot
+    index = ["device_label", "dtype", "target", "batch", "n", *extra]
     table = best.pivot_table(index=index, columns="series", values="text", aggfunc="first").reset_index()
     table.columns.name = None
     order = [c for c in _series_order(best["series"]) if c in table.columns]
-    return table.rename(columns={"device_label": "device"})[["device", "dtype", "target", "batch", "n", *order]]
+    return table.rename(columns={"device_label": "device"})[["device", "dtype", "target", "batch", "n", *extra, *order]]
+
+
+def varying_axes(df: pd.DataFrame) -> list[str]:
+    """The secondary problem axes (threads, cond) that take more than one value in ``df``."""
+    return [a for a in SECONDARY_AXES if a in df.columns and df[a].nunique(dropna=False) > 1]
 
 
 def _series_order(series: pd.Series) -> list[str]:
@@ -101,14 +108,18 @@ def recommendation(rec: pd.DataFrame) -> pd.DataFrame:
             "target": rec["target"],
             "n": rec["n"],
             "batch": rec["batch"],
+            **{a: rec[a].map(fmt_num) for a in varying_axes(rec)},
             "use": rec["best"] + " (" + rec["best_mode"] + ")",
             "time/call": rec["best_s"].map(fmt_time),
-            "vs builtin": rec["speedup_best"].map(fmt_ratio),
+            "vs builtin": [
+                fmt_ratio(sp) or (f"builtin {st}" if isinstance(st, str) else "")
+                for sp, st in zip(rec["speedup_best"], rec["builtin_status"], strict=True)
+            ],
             "runner-up": (rec["runner_up"].fillna("") + " (" + rec["runner_up_mode"].fillna("") + ")").str.replace(" ()", ""),
             "runner-up takes": rec["margin"].map(lambda m: "" if pd.isna(m) else f"+{100 * m:.0f}% time"),
         }
     )
-    return out.sort_values(["device", "dtype", "target", "n", "batch"]).reset_index(drop=True)
+    return out.sort_values(["device", "dtype", "target", "n", "batch", *varying_axes(rec)]).reset_index(drop=True)
 
 
 def complexity(fit: pd.DataFrame) -> pd.DataFrame:

@@ -74,3 +74,27 @@ def test_terminal_colours_only_when_asked(monkeypatch):
     assert tables.use_color(Tty()) is False
     monkeypatch.delenv("NO_COLOR")
     assert tables.use_color(Tty()) is True
+
+
+def test_recommendation_says_why_there_is_no_speedup():
+    df = aggregate.tidy(
+        [(header(), [cell(samples=[1e-3] * 3, method="lu"), cell(samples=[2e-3] * 3, method="builtin", status="wrong")])]
+    )
+    rec = tables.recommendation(aggregate.recommend(df))
+    assert rec.loc[0, "use"] == "lu (eager)" and rec.loc[0, "vs builtin"] == "builtin wrong"
+
+
+def test_condition_numbers_stay_separate_problems():
+    cells = [
+        cell(samples=[1e-3] * 3, method="lu", cond=10.0),
+        cell(samples=[2e-3] * 3, method="builtin", cond=10.0),
+        cell(samples=[1e-3] * 3, method="lu", cond=1e12),
+        cell(samples=[4e-3] * 3, method="builtin", cond=1e12),
+    ]
+    df = aggregate.tidy([(header(), cells)])
+    rec = tables.recommendation(aggregate.recommend(df))
+    assert list(rec["cond"]) == ["10", "1e+12"] and list(rec["vs builtin"]) == ["2×", "4×"]
+    head = tables.headline(df)
+    assert list(head["cond"]) == ["10", "1e+12"] and list(head["lu"]) == ["1 ms (2×, eager)", "1 ms (4×, eager)"]
+    one_cond = tables.headline(aggregate.tidy([(header(), cells[:2])]))
+    assert "cond" not in one_cond.columns
