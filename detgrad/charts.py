@@ -22,6 +22,7 @@ from detgrad.charts_style import (
     legend_handles,
     log_int_axis,
     log_time_axis,
+    main_condition,
     mark_status,
     outside_legend,
     reserve_bottom,
@@ -38,12 +39,12 @@ __all__ = [
 
 def select(df: pd.DataFrame, mode: str, target: str, batch: int | None = None) -> tuple[pd.DataFrame, str]:
     """Cells of one mode (or each method's fastest mode when ``mode == "best"``) and target; returns (frame, mode text)."""
-    sub = df[df["target"].eq(target)]
+    sub, cond_text = main_condition(df[df["target"].eq(target)])
     if batch is not None:
         sub = sub[sub["batch"].eq(batch)]
     if mode == "best":
-        return best_modes(sub), "fastest mode per method"
-    return sub[sub["mode"].eq(mode)], f"{mode} mode"
+        return best_modes(sub), "fastest mode per method" + cond_text
+    return sub[sub["mode"].eq(mode)], f"{mode} mode" + cond_text
 
 
 def _quartiles(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

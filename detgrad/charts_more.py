@@ -19,6 +19,7 @@ from detgrad.charts_style import (
     legend_handles,
     log_int_axis,
     log_time_axis,
+    main_condition,
     mark_status,
     outside_legend,
     reserve_bottom,
@@ -42,7 +43,7 @@ def ordered(values: Iterable[str], order: Sequence[str]) -> list[str]:
 @styled
 def compile_time(df: pd.DataFrame, target: str = "det", dtype: str = "float64", batch: int | None = None) -> Figure:
     """Tracing + XLA compile time of the first call (``trace_s``) vs n; columns compile mode, rows device."""
-    sub = df[df["target"].eq(target) & df["dtype"].eq(dtype) & ~df["mode"].eq("eager")]
+    sub, _ = main_condition(df[df["target"].eq(target) & df["dtype"].eq(dtype) & ~df["mode"].eq("eager")])
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
     modes = ordered(sub.loc[sub["trace_s"].notna() | ~sub["status"].eq("ok"), "mode"], MODE_ORDER)

@@ -114,7 +114,9 @@ def demo_cells(
             for dtype in dtypes:
                 for n in ns:
                     for batch in batches:
+                        cond = float(10 ** (1 + (3 * ns.index(n) + batches.index(batch)) % 8))  # one per problem
                         kw = dict(family=family, method=method, mode=mode, n=n, batch=batch, dtype=dtype, device=device)
+                        kw["cond"] = cond
                         if method == "closed" and n > 4:
                             out.append(cell(status="unsupported", reason="closed form only for n <= 4", **kw))
                             continue
@@ -124,8 +126,7 @@ def demo_cells(
                         base = speed * cost * mode_cost[mode] * (2e-6 + 1e-9 * n**3 * batch) * (0.5 if dtype == "float32" else 1)
                         samples = base * (1 + 0.03 * rng.standard_normal(7))
                         trace = (0.05 + 1e-4 * n) * (3 if mode == "xla" else 1) if mode != "eager" else None
-                        cond = float(10 ** (1 + (3 * ns.index(n) + batches.index(batch)) % 8))  # one per problem
                         eps = 6e-8 if dtype == "float32" else 1e-16
                         grad_err = eps * cond * (10 if method == "inverse" else 1)
-                        out.append(cell(samples=list(samples), trace_s=trace, cond=cond, grad_rel_err=grad_err, **kw))
+                        out.append(cell(samples=list(samples), trace_s=trace, grad_rel_err=grad_err, **kw))
     return out

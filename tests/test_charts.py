@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from synthetic import demo_cells, header
+from synthetic import cell, demo_cells, header
 
 from detgrad import aggregate, charts
 from detgrad.charts_style import COLORS, save, style
@@ -95,3 +95,14 @@ def test_loss_curve(tmp_path):
     assert _legend(fig) == ["lu", "builtin"]
     assert len(ax.get_lines()) == 2
     assert save(fig, tmp_path, "loss", ("png",))[0].exists()
+
+
+def test_charts_show_one_condition_number_per_point():
+    # a cond axis at one (n, batch): the heatmap keeps the most common cond, one annotation per cell
+    cells = [cell(samples=[1e-3] * 3, method=m, n=n, cond=10.0) for m in ("lu", "builtin") for n in (4, 16)]
+    cells += [cell(samples=[t] * 3, method=m, n=16, cond=1e8) for m, t in (("lu", 5e-3), ("builtin", 1e-3))]
+    df = aggregate.tidy([(header(), cells)])
+    fig = charts.speedup_heatmap(df, df["device_label"].iloc[0], mode="eager")
+    lu = next(ax for ax in fig.axes if ax.get_title() == "lu")
+    assert sorted(t.get_text() for t in lu.texts) == ["1×", "1×"]  # not 0.2× from cond 1e8 on top
+    assert "cond 10" in fig._suptitle.get_text()
