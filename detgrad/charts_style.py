@@ -240,4 +240,4 @@ def main_condition(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         return df, ""
     main = order[0]
     text = "no cond set" if main == -1.0 else f"cond {main:g}"
-    return df[keep], f"; {text} where several were swept (all of them: accuracy chart)"
+    return df[keep], f"; {text} where several"
