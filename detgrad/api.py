@@ -46,7 +46,4 @@ def slogdet(a, method: str | None = None) -> tuple[tf.Tensor, tf.Tensor]:
         complex sign is differentiable.
     """
     impl = get_method(method)
-    sign, logabsdet = impl.slogdet(as_square_matrices(a, impl))
-    if logabsdet.dtype.is_complex:  # tf.linalg.slogdet types it complex (imaginary part 0); the API promises real
-        logabsdet = tf.math.real(logabsdet)
-    return sign, logabsdet
+    return impl.slogdet(as_square_matrices(a, impl))

@@ -31,7 +31,8 @@ class Method:
         name: registry key, e.g. ``"lu"``.
         summary: one line for tables and docs.
         det: ``(..., N, N) -> (...)`` differentiable determinant.
-        slogdet: ``(..., N, N) -> (sign (...), logabsdet (...))``.
+        slogdet: ``(..., N, N) -> (sign (...), logabsdet (...))``; sign has the input's dtype,
+            logabsdet the real dtype (also for complex input).
         dtypes: dtype names the method accepts.
         singular_safe: the gradient is right at exactly singular input.
         xla: usable inside ``tf.function(jit_compile=True)``.

@@ -18,5 +18,10 @@ def det(a: tf.Tensor) -> tf.Tensor:
 
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """``tf.linalg.slogdet(a)``: ``(..., N, N) -> (sign (...), logabsdet (...))``."""
-    return tf.linalg.slogdet(a)
+    """``tf.linalg.slogdet(a)``: ``(..., N, N) -> (sign (...), logabsdet (...))``, logabsdet real-typed.
+
+    TF types logabsdet complex for complex input (imaginary part 0); taking the real part
+    leaves TF's registered gradient as it is.
+    """
+    sign, logabs = tf.linalg.slogdet(a)
+    return sign, tf.math.real(logabs)

@@ -48,8 +48,6 @@ def log_cotangent(sign: tf.Tensor, g_sign: tf.Tensor | None, g_logabs: tf.Tensor
     real_dtype = sign.dtype.real_dtype
     if g_logabs is None:
         g_logabs = tf.zeros_like(tf.math.real(sign))
-    if g_logabs.dtype.is_complex:  # TF's slogdet convention: a complex input gives a complex-typed logabsdet
-        g_logabs = tf.math.real(g_logabs)  # whose imaginary part is identically 0, so its cotangent's is ignored
     g_logabs = tf.cast(g_logabs, real_dtype)
     if not sign.dtype.is_complex:
         return g_logabs

@@ -38,6 +38,7 @@ def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor]) -> Callabl
     @tf.custom_gradient
     def slogdet_(x):
         sign, logabs = tf.linalg.slogdet(x)
+        logabs = tf.math.real(logabs)  # TF types it complex for complex input (imaginary part 0)
 
         def grad(g_sign, g_logabs):
             sign_live = live(sign, x, lambda y: slogdet_(y)[0])
