@@ -132,3 +132,16 @@ def slogdet_over_batch(a: tf.Tensor, slogdet_flat: Callable) -> tuple[tf.Tensor,
     flat, batch_shape = flatten_batch(a)
     sign, logabs = slogdet_flat(flat)
     return tf.reshape(sign, batch_shape), tf.reshape(logabs, batch_shape)
+
+
+def phase_and_log_abs(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Elementwise (x/|x|, log|x|), same shape as ``x``; phase 0 and -inf where x = 0.
+
+    The division goes through a safe magnitude, so gradients stay finite at x = 0.  Applied to
+    a determinant it is its slogdet; applied to LU pivots, the product and sum over the last
+    axis give the slogdet.
+    """
+    magnitude = tf.abs(x)
+    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
+    phase = tf.where(magnitude == 0, tf.zeros_like(x), x / tf.cast(safe, x.dtype))
+    return phase, tf.math.log(magnitude)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.base import empty_matrix_det
+from detgrad.impls.base import empty_matrix_det, phase_and_log_abs
 
 MAX_N = 3
 
@@ -37,15 +37,7 @@ def det(a: tf.Tensor) -> tf.Tensor:
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(det/|det|, log|det|) from the closed-form det; sign 0 at det = 0."""
-    return slogdet_from_det(det(a))
-
-
-def slogdet_from_det(value: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(value/|value|, log|value|) of a differentiable det; sign 0 and -inf at 0."""
-    magnitude = tf.abs(value)
-    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
-    sign = tf.where(magnitude == 0, tf.zeros_like(value), value / tf.cast(safe, value.dtype))
-    return sign, tf.math.log(magnitude)
+    return phase_and_log_abs(det(a))
 
 
 def flops(n: int) -> float:

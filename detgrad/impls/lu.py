@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.base import det_over_batch, slogdet_over_batch
+from detgrad.impls.base import det_over_batch, phase_and_log_abs, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, unpermute, upper
 
@@ -45,11 +45,9 @@ def det_from_factors(f: LUFactors) -> tf.Tensor:
 def slogdet_from_factors(f: LUFactors) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) from the pivots; sign 0 and -inf at a zero pivot."""
     diag = tf.linalg.diag_part(f.lu)
-    magnitude = tf.abs(diag)
-    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
-    phase = tf.where(magnitude == 0, tf.zeros_like(diag), diag / tf.cast(safe, diag.dtype))
+    phase, log_abs = phase_and_log_abs(diag)
     sign = tf.cast(f.parity, diag.dtype) * tf.reduce_prod(phase, axis=-1)
-    return sign, tf.reduce_sum(tf.math.log(magnitude), axis=-1)
+    return sign, tf.reduce_sum(log_abs, axis=-1)
 
 
 def cofactor_from_factors(f: LUFactors) -> tf.Tensor:

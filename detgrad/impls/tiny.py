@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.base import empty_matrix_det
-from detgrad.impls.closed import slogdet_from_det
+from detgrad.impls.base import empty_matrix_det, phase_and_log_abs
 
 MAX_N = 3
 
@@ -50,7 +49,7 @@ def det(a: tf.Tensor) -> tf.Tensor:
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(det/|det|, log|det|); sign 0 and log|det| = -inf at det = 0."""
-    return slogdet_from_det(det(a))
+    return phase_and_log_abs(det(a))
 
 
 def flops(n: int) -> float:
