@@ -133,6 +133,28 @@ def best_modes(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([best, failed], ignore_index=True).sort_values(keys).reset_index(drop=True)
 
 
+def main_condition(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """One condition number per problem point, so a cond axis does not stack cells on one point.
+
+    Where a point (:data:`PROBLEM_AXES` but cond) was measured at several condition
+    numbers, only the sweep's most common of them is kept (ties: the smaller).  Returns the cells
+    and a title suffix (empty when nothing was dropped).  The accuracy chart shows every cond.
+    """
+    conds = df["cond"].fillna(-1.0)
+    if conds.nunique() <= 1:
+        return df, ""
+    freq = conds.value_counts()
+    order = sorted(freq.index, key=lambda c: (-freq[c], c))
+    score = -conds.map({c: i for i, c in enumerate(order)})
+    keys = [k for k in PROBLEM_AXES if k != "cond"]
+    keep = score.eq(score.groupby([df[k].fillna(-1) for k in keys]).transform("max"))
+    if keep.all():
+        return df, ""
+    main = order[0]
+    text = "no cond set" if main == -1.0 else f"cond {main:g}"
+    return df[keep], f"; {text} where several"
+
+
 def _nan_free(key: tuple) -> tuple:
     """A groupby key with NaN replaced by None, so equal keys compare equal."""
     return tuple(None if isinstance(v, float) and np.isnan(v) else v for v in key)

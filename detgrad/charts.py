@@ -15,14 +15,13 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from detgrad.aggregate import best_modes
+from detgrad.aggregate import best_modes, main_condition
 from detgrad.charts_more import DTYPE_ORDER, compile_time, device_speedup, grad_accuracy, loss_curve, ordered
 from detgrad.charts_style import (
     finish,
     legend_handles,
     log_int_axis,
     log_time_axis,
-    main_condition,
     mark_status,
     outside_legend,
     reserve_bottom,

@@ -13,13 +13,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from detgrad.aggregate import main_condition
 from detgrad.charts_style import (
     MODE_LINESTYLE,
     finish,
     legend_handles,
     log_int_axis,
     log_time_axis,
-    main_condition,
     mark_status,
     outside_legend,
     reserve_bottom,

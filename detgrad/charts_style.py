@@ -15,7 +15,6 @@ from typing import Any
 
 import matplotlib
 import numpy as np
-import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -219,25 +218,3 @@ def mark_status(ax: Any, x: Iterable[float], series: str, status: Iterable[str],
         used.add(kind)
         ax.plot([xi], [edge], transform=trans, color=color, linestyle="none", clip_on=False, **STATUS_MARKERS[kind])
     return used
-
-
-def main_condition(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """One condition number per problem point, so a cond axis does not stack cells on one point.
-
-    Where a point (n, batch, dtype, target, device, threads) was measured at several condition
-    numbers, only the sweep's most common of them is kept (ties: the smaller).  Returns the cells
-    and a title suffix (empty when nothing was dropped).  The accuracy chart shows every cond.
-    """
-    conds = df["cond"].fillna(-1.0)
-    if conds.nunique() <= 1:
-        return df, ""
-    freq = conds.value_counts()
-    order = sorted(freq.index, key=lambda c: (-freq[c], c))
-    score = -conds.map({c: i for i, c in enumerate(order)})
-    keys = [k for k in ("n", "batch", "dtype", "target", "device_label", "threads") if k in df.columns]
-    keep = score.eq(score.groupby([df[k].fillna(-1) for k in keys]).transform("max"))
-    if keep.all():
-        return df, ""
-    main = order[0]
-    text = "no cond set" if main == -1.0 else f"cond {main:g}"
-    return df[keep], f"; {text} where several"
