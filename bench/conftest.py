@@ -2,10 +2,10 @@
 
     pytest bench --benchmark-json=bench.json                 # preset "quick"
     pytest bench --detgrad-preset full --benchmark-json=...  # or DETGRAD_BENCH_PRESET=full
-    python -m detgrad.convert_benchmark bench.json runs/bench/run.jsonl
+    python -m detgrad.runs.convert_benchmark bench.json runs/bench/run.jsonl
 
 Cells are timed with the same inputs, first-call timing, accuracy check and
-autorange as ``detgrad sweep`` (``detgrad.measure``); pytest-benchmark runs
+autorange as ``detgrad sweep`` (``detgrad.sweep.measure``); pytest-benchmark runs
 the rounds.  Unsupported cells are skipped with their reason.  Threads and
 logical devices cannot change inside one process, so only cells with
 ``threads = 0`` run here (others are skipped); use ``detgrad sweep`` for them.
@@ -27,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _spec(config: pytest.Config):
-    from detgrad.spec import load_spec
+    from detgrad.sweep.spec import load_spec
 
     name = config.getoption("--detgrad-preset")
     return load_spec(path=name) if name.endswith(".toml") else load_spec(preset=name)
@@ -41,14 +41,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def settings(request: pytest.FixtureRequest) -> dict:
-    from detgrad.sweep import effective_max_bytes
+    from detgrad.sweep.loop import effective_max_bytes
 
     spec = _spec(request.config)
     return dict(spec.settings, max_bytes=effective_max_bytes(spec.settings), preset=spec.name)
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
-    from detgrad.environment import collect
+    from detgrad.sweep.environment import collect
 
     machine_info["detgrad_environment"] = collect(ceilings=True)
     machine_info["detgrad_spec"] = _spec(config).to_dict()

@@ -6,14 +6,14 @@ import itertools
 
 import pytest
 
-from detgrad.accuracy import check
-from detgrad.spec import Cell
-from detgrad.timing import TimingConfig, measure, time_first_call
+from detgrad.runs.schema import Cell
+from detgrad.sweep.accuracy import check
+from detgrad.sweep.timing import TimingConfig, measure, time_first_call
 
 
 def test_det_grad(benchmark, cell: Cell, settings: dict) -> None:
-    from detgrad.measure import device_problem, prepare
-    from detgrad.sweep import precheck
+    from detgrad.sweep.loop import precheck
+    from detgrad.sweep.measure import device_problem, prepare
 
     problem = precheck(cell, settings) or device_problem(cell.device)
     if cell.threads:

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from synthetic import cell, demo_cells, header, write_run
 
-from detgrad import aggregate
 from detgrad.cli import main
 from detgrad.errors import DetgradError
-from detgrad.runfile import RunFileWarning, load_run
+from detgrad.publish import aggregate
+from detgrad.runs.reader import RunFileWarning, load_run
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -127,8 +127,9 @@ def test_cli_one_line_errors(tmp_path, capsys, kind):
 def test_publishing_modules_do_not_import_tensorflow():
     code = (
         "import sys\n"
-        "import detgrad.runfile, detgrad.aggregate, detgrad.tables, detgrad.charts, detgrad.charts_more, detgrad.report\n"
-        "import detgrad.compare, detgrad.commands.report, detgrad.commands.compare\n"
+        "import detgrad.runs.reader, detgrad.publish.aggregate, detgrad.publish.tables, detgrad.publish.charts\n"
+        "import detgrad.publish.report, detgrad.store\n"
+        "import detgrad.publish.compare, detgrad.cli.report, detgrad.cli.compare\n"
         "bad = [m for m in sys.modules if m == 'tensorflow' or m.startswith(('tensorflow.', 'detgrad.impls'))]\n"
         "assert not bad, bad\n"
     )

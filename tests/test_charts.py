@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from synthetic import cell, demo_cells, header
 
-from detgrad import aggregate, charts
-from detgrad.charts_style import COLORS, save, style
-from detgrad.compare import compare_frames
+from detgrad.publish import aggregate, charts
+from detgrad.publish.charts.style import COLORS, save, style
+from detgrad.publish.compare import compare_frames
 
 
 @pytest.fixture(scope="module")

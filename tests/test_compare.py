@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from synthetic import cell, header, write_run
 
-from detgrad import aggregate, compare
 from detgrad.cli import main
 from detgrad.errors import DetgradError
+from detgrad.publish import aggregate, compare
 
 
 def _cells(scale: float, seed: int, samples: int = 12, device: str = "CPU:0"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from detgrad.cases import CASES
-from detgrad.conformance import MODES, run_cell
+from detgrad.conformance.cases import CASES
+from detgrad.conformance.runner import MODES, run_cell
 from detgrad.impls.registry import DEFAULT_METHOD, METHODS
 
 CASE_IDS = [c.name for c in CASES]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from detgrad.convert_benchmark import main
-from detgrad.spec import Cell
-from detgrad.store import load_run
+from detgrad.runs.convert_benchmark import main
+from detgrad.runs.reader import load_run
+from detgrad.runs.schema import Cell
 
 
 def test_convert(tmp_path, capsys):

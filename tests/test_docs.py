@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from detgrad.docs import BEGIN, END, methods_table
+from detgrad.cli.methods_table import BEGIN, END, methods_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_readme_methods_table_is_current():
     text = (ROOT / "README.md").read_text()
     table = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert table == methods_table(), "run: python -m detgrad.docs README.md"
+    assert table == methods_table(), "run: python -m detgrad.cli.methods_table README.md"
 
 
 def test_readme_opens_with_the_two_tox_commands_and_they_exist():

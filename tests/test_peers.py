@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from synthetic import cell, header
 
-from detgrad import aggregate, peers, targets
-from detgrad.spec import parse_spec
+from detgrad.publish import aggregate, targets
+from detgrad.sweep import peers
+from detgrad.sweep.spec import parse_spec
 
 FAST = {"budget_s": 0.01, "warmup": 1, "min_samples": 2, "max_samples": 3, "buffers": 2, "accuracy_sample": 2}
 
@@ -29,8 +30,8 @@ def test_missing_peer_is_unsupported_with_reason(monkeypatch):
 
 
 def test_sweep_precheck_records_missing_peer(monkeypatch):
-    from detgrad.spec import Cell
-    from detgrad.sweep import precheck
+    from detgrad.runs.schema import Cell
+    from detgrad.sweep.loop import precheck
 
     monkeypatch.setattr(peers.importlib.util, "find_spec", lambda name: None)
     c = Cell("jax", "eager", "det", 3, 1, "float64", family="jax")
@@ -42,8 +43,8 @@ def test_sweep_precheck_records_missing_peer(monkeypatch):
 def test_peer_cell_is_measured_and_accurate(peer, target):
     if peer != "numpy":
         pytest.importorskip(peer)
-    from detgrad.measure import run_cell
-    from detgrad.spec import Cell
+    from detgrad.runs.schema import Cell
+    from detgrad.sweep.measure import run_cell
 
     rec = run_cell(Cell(peer, "eager", target, 3, 4, "float64", family=peer), FAST)
     assert rec["status"] == "ok", rec["reason"]

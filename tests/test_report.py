@@ -7,7 +7,7 @@ import re
 from synthetic import demo_cells, header, write_run
 
 from detgrad.cli import main
-from detgrad.report import CHECK_HINT, build_report
+from detgrad.publish.report import CHECK_HINT, build_report
 
 
 def _run(tmp_path):
@@ -35,7 +35,7 @@ def test_report_cli_writes_everything(tmp_path, capsys):
 
 
 def test_report_without_check_says_how_to_regenerate(tmp_path):
-    from detgrad.runfile import load_run
+    from detgrad.runs.reader import load_run
 
     readme = build_report([load_run(_run(tmp_path))], tmp_path / "r", with_charts=False)
     assert CHECK_HINT in readme.read_text()

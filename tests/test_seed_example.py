@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from detgrad import reference
-from detgrad.seed_example import max_disagreement, plot, train_all
+from detgrad.conformance import reference
+from detgrad.examples.seed_problem import max_disagreement, plot, train_all
 
 
 def test_seed_losses_decrease_and_methods_agree(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from detgrad.cli import main
 from detgrad.errors import DetgradError
-from detgrad.spec import Cell, list_presets, load_spec, parse_shard, parse_spec, shard_cells
+from detgrad.sweep.spec import Cell, list_presets, load_spec, parse_shard, parse_spec, shard_cells
 
 METHODS = ("lu", "closed", "inverse", "slogdet", "builtin")
 

@@ -8,12 +8,12 @@ import warnings
 import numpy as np
 import pytest
 
-from detgrad.accuracy import check, reference
 from detgrad.errors import DetgradError
-from detgrad.inputs import make_matrices
-from detgrad.spec import Cell
-from detgrad.store import RunWriter, load_run, make_header, make_record, merge_runs, records_frame, repair_tail
-from detgrad.timing import Timing
+from detgrad.runs import RunWriter, load_run, make_header, make_record, merge_runs, records_frame, repair_tail
+from detgrad.runs.samples import Timing
+from detgrad.runs.schema import Cell
+from detgrad.sweep.accuracy import check, reference
+from detgrad.sweep.inputs import make_matrices
 
 CELLS = [Cell("closed", "graph", "det", n, 4, "float64") for n in (1, 2, 3)]
 

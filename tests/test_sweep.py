@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from detgrad.cli import main
-from detgrad.spec import parse_spec
-from detgrad.store import load_run
-from detgrad.sweep import Sweep
-from detgrad.worker import CRASH_HOOK
+from detgrad.runs.reader import load_run
+from detgrad.sweep.loop import Sweep
+from detgrad.sweep.spec import parse_spec
+from detgrad.sweep.worker import CRASH_HOOK
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = {"budget_s": 0.02, "warmup": 1, "max_samples": 5, "timeout_s": 120.0}

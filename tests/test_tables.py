@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from synthetic import cell, header
 
-from detgrad import aggregate, tables
+from detgrad.publish import aggregate, tables
 
 
 def _df():

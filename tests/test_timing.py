@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detgrad.timing import FakeClock, TimingConfig, measure, summarize, time_first_call
+from detgrad.runs.samples import summarize
+from detgrad.sweep.timing import FakeClock, TimingConfig, measure, time_first_call
 
 
 def test_autorange_grows_block_and_rotates_buffers():

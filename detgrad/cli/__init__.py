@@ -1,6 +1,11 @@
-"""Command line: ``detgrad <command> ...`` (also ``python -m detgrad``).
+"""Command line: ``detgrad <command> ...`` (also ``python -m detgrad``), the only layer that wires the stages.
 
-Each subcommand lives in ``detgrad/commands/<name>.py`` and exposes
+This module is the argparse entry point (``main``, the ``detgrad`` console
+script).  Each subcommand lives in ``detgrad/cli/<name>.py`` and calls the
+stages in order (``check``: conformance; ``sweep``: sweep -> runs ->
+publish; ``report`` / ``compare``: runs -> publish; ``env``: the sweep's
+environment); ``methods_table`` regenerates the README's methods table from
+the registry.  A subcommand module exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a
 callable ``func(args) -> int``.  User mistakes raise :class:`DetgradError`;
 they are printed as one line on stderr with exit status 1, no traceback.
@@ -23,9 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = import_module(f"detgrad.commands.{name}")
+            module = import_module(f"detgrad.cli.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"detgrad.commands.{name}":
+            if exc.name != f"detgrad.cli.{name}":
                 raise
             continue
         module.register(sub)

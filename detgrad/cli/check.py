@@ -69,9 +69,9 @@ def _provenance(cells: int, seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detgrad.cases import CASES
-    from detgrad.check_render import render_markdown, render_text
-    from detgrad.conformance import MODES, run_matrix
+    from detgrad.conformance.cases import CASES
+    from detgrad.conformance.render import render_markdown, render_text
+    from detgrad.conformance.runner import MODES, run_matrix
     from detgrad.impls.registry import DEFAULT_METHOD, METHODS
 
     methods = _pick(args.methods, METHODS, "method")

@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: str, device: str | None):
-    from detgrad.aggregate import tidy
-    from detgrad.runfile import load_run
+    from detgrad.publish.aggregate import tidy
+    from detgrad.runs.reader import load_run
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -48,7 +48,7 @@ def _load(path: str, device: str | None):
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print the table and a summary; apply --fail-on."""
-    from detgrad import compare, tables
+    from detgrad.publish import compare, tables
 
     threshold = compare.parse_fail_on(args.fail_on)[1] if args.fail_on else None
     if not 0 < args.alpha < 1:
@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         print(tables.terminal(table))
     print(compare.summary(cmp), file=sys.stderr if args.format == "csv" else sys.stdout)
     if args.chart:
-        from detgrad.charts import device_speedup
-        from detgrad.charts_style import save
+        from detgrad.publish.charts import device_speedup
+        from detgrad.publish.charts.style import save
 
         paths = save(device_speedup(cmp), args.chart, "device_speedup")
         print("chart written: " + ", ".join(str(p) for p in paths))

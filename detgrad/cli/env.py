@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detgrad.environment import collect, format_environment
+    from detgrad.sweep.environment import collect, format_environment
 
     env = collect(ceilings=not args.no_ceilings)
     print(json.dumps(env, indent=2) if args.json else format_environment(env))

@@ -1,6 +1,6 @@
 """Generate the README's methods table from the registry.
 
-``python -m detgrad.docs`` prints it; a test checks the README holds the
+``python -m detgrad.cli.methods_table`` prints it; a test checks the README holds the
 current table between the ``methods-table`` markers.
 """
 

@@ -27,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the runs, write the report, print where it is."""
-    from detgrad.report import build_report
-    from detgrad.runfile import load_run
+    from detgrad.publish.report import build_report
+    from detgrad.runs.reader import load_run
 
     check = None
     if args.check:

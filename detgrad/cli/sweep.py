@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime, timezone
 from pathlib import Path
 
-from detgrad.spec import list_presets, parse_shard, parse_spec, read_spec_data
+from detgrad.sweep.spec import list_presets, parse_shard, parse_spec, read_spec_data
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     name = str(data.get("name") or Path(src).stem)
     out = Path(args.out or f"runs/{name}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}")
 
-    from detgrad.progress import format_summary
-    from detgrad.sweep import Sweep, run_file_name, start_worker_early
+    from detgrad.sweep.loop import Sweep, run_file_name, start_worker_early
+    from detgrad.sweep.progress import format_summary
 
     if (out / run_file_name(shard)).exists() and not args.resume:
         raise DetgradError(f"{out / run_file_name(shard)} already exists; pass --resume to continue it or choose another --out")
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     print(format_summary(records))
     print(f"\nrun file: {sweep.path}")
     if args.report:
-        from detgrad.report import build_report
-        from detgrad.runfile import load_run
+        from detgrad.publish.report import build_report
+        from detgrad.runs.reader import load_run
 
         check_md = Path(args.check).read_text() if args.check and Path(args.check).is_file() else None
         readme = build_report([load_run(sweep.path)], out / "report", check_markdown=check_md)

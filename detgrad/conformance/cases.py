@@ -2,7 +2,7 @@
 
 Each :class:`Case` names an input matrix (built with numpy, seeded), the
 quantity to differentiate (``kind``) and its tolerance.  The references
-come from :mod:`detgrad.reference` (mpmath, closed forms) or, for the
+come from :mod:`detgrad.conformance.reference` (mpmath, closed forms) or, for the
 200 x 200 log-determinant, from numpy float64 LAPACK; never from detgrad.
 
 Kinds:

@@ -4,7 +4,7 @@ Each probe takes a method name and numpy inputs, builds the TF computation
 (value and derivatives) and runs it eagerly, as a ``tf.function`` graph or
 XLA-compiled, returning a dict of numpy arrays.  Nothing here knows the
 expected answers; :mod:`detgrad.conformance` compares against
-:mod:`detgrad.reference`.
+:mod:`detgrad.conformance.reference`.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detgrad import reference
-from detgrad.cases import CASES, Case, forward_tangent
+from detgrad.conformance import reference
+from detgrad.conformance.cases import CASES, Case, forward_tangent
 from detgrad.impls.registry import METHODS, get_method
 
 MODES = ("eager", "graph", "xla")
@@ -120,8 +120,8 @@ def judge(case: Case, actual: dict, expected: dict) -> tuple[str, float, str]:
 
 def run_cell(case: Case, method: str, mode: str) -> Outcome:
     """Run one case with one method in one mode (imports TF lazily)."""
+    from detgrad.conformance.probes import run_probe
     from detgrad.errors import DetgradError
-    from detgrad.probes import run_probe
 
     a = case.build()
     n = a.shape[-1] if a.ndim >= 2 else 2

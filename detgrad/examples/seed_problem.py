@@ -8,7 +8,7 @@ does):
   L = det(A)² = sin²x·cos²y.
 * ``matrix``: A itself is the variable, starting at a0 = [[1, 2], [3, 4]].
 
-Run ``python -m detgrad.seed_example --out results/seed`` to write the loss
+Run ``python -m detgrad.examples.seed_problem --out results/seed`` to write the loss
 curves (PNG and SVG) for both models.
 """
 
@@ -69,8 +69,8 @@ def max_disagreement(losses: dict[str, list[float]]) -> float:
 
 def plot(results: dict[str, dict[str, list[float]]], out: Path) -> list[Path]:
     """Write one loss-curve chart per model under ``out``; return the files."""
-    from detgrad.charts_more import loss_curve
-    from detgrad.charts_style import save
+    from detgrad.publish.charts import loss_curve
+    from detgrad.publish.charts.style import save
 
     titles = {
         "sincos": "det(A)² for A = [[sin x, 0], [0, cos y]], GD lr 0.001",

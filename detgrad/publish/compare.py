@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
-from detgrad.aggregate import CELL_AXES
 from detgrad.errors import DetgradError
+from detgrad.publish.aggregate import CELL_AXES
 
 BY_CHOICES = ("device",)
 FAIL_METRICS = ("median",)
@@ -132,7 +132,7 @@ def summary(cmp: pd.DataFrame) -> str:
 
 def display(cmp: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Formatted table for the terminal or Markdown."""
-    from detgrad.tables import fmt_ratio, fmt_time
+    from detgrad.publish.tables import fmt_ratio, fmt_time
 
     out = pd.DataFrame(
         {

@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad import aggregate, charts, tables, targets
-from detgrad.charts_style import save
-from detgrad.compare import compare_frames
+from detgrad.publish import aggregate, charts, tables, targets
+from detgrad.publish.charts.style import save
+from detgrad.publish.compare import compare_frames
 
 CHECK_HINT = (
     "No conformance matrix was supplied.  Regenerate it on the machine that ran the sweep with "

@@ -1,6 +1,6 @@
 """Tables from the tidy frame: Markdown, CSV and a coloured terminal table.
 
-Formatting only; the numbers come from :mod:`detgrad.aggregate`.  Colours are
+Formatting only; the numbers come from :mod:`detgrad.publish.aggregate`.  Colours are
 ANSI escapes, used only when the stream is a TTY and ``NO_COLOR`` is unset.
 """
 
@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from detgrad.aggregate import PROBLEM_AXES, SECONDARY_AXES, best_modes
+from detgrad.publish.aggregate import PROBLEM_AXES, SECONDARY_AXES, best_modes
 
 _ANSI = {"green": "32", "red": "31", "yellow": "33", "magenta": "35", "dim": "2", "bold": "1", "cyan": "36"}
 STATUS_COLOR = {
@@ -94,7 +94,7 @@ def varying_axes(df: pd.DataFrame) -> list[str]:
 
 
 def _series_order(series: pd.Series) -> list[str]:
-    from detgrad.charts_style import series_order
+    from detgrad.publish.charts.style import series_order
 
     return series_order(series.unique())
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detgrad.tables import fmt_ratio, fmt_time, to_markdown
+from detgrad.publish.tables import fmt_ratio, fmt_time, to_markdown
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Convert pytest-benchmark JSON (``pytest bench --benchmark-json=IN``) to a run file (schema v1).
 
-    python -m detgrad.convert_benchmark IN.json OUT.jsonl
+    python -m detgrad.runs.convert_benchmark IN.json OUT.jsonl
 
 Each benchmark's ``extra_info`` carries the cell, status and accuracy (set
 by ``bench/test_bench_det.py``); its ``stats`` give the per-call times:
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from detgrad.errors import DetgradError
-from detgrad.spec import Cell
-from detgrad.store import RunWriter, make_header, make_record
-from detgrad.timing import NOISY_IQR_RATIO, Timing
+from detgrad.runs.samples import NOISY_IQR_RATIO, Timing
+from detgrad.runs.schema import Cell, make_header, make_record
+from detgrad.runs.writer import RunWriter
 
 
 def convert(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -57,7 +57,7 @@ def convert(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m detgrad.convert_benchmark IN.json OUT.jsonl", file=sys.stderr)
+        print("usage: python -m detgrad.runs.convert_benchmark IN.json OUT.jsonl", file=sys.stderr)
         return 2
     try:
         data = json.loads(Path(argv[0]).read_text())

@@ -2,8 +2,8 @@
 
 A run file starts with one header line (``"kind": "header"``, the schema
 version, the sweep spec and the environment) followed by one line per
-measured cell.  This module only *reads*; writing belongs to the sweep
-engine (``detgrad/store.py``).  It never imports TensorFlow.
+measured cell (:mod:`detgrad.runs.schema`).  This module only *reads*;
+:mod:`detgrad.runs.writer` writes.  It never imports TensorFlow.
 
 Errors a user can cause (missing file, not a run file, a newer schema) are
 raised as one-line :class:`~detgrad.errors.DetgradError`; a truncated last
@@ -13,15 +13,14 @@ line (a sweep killed while appending) is skipped with a warning.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from detgrad.errors import DetgradError
-
-SCHEMA = "detgrad-run"
-SUPPORTED_VERSIONS = (1,)
+from detgrad.runs.schema import SCHEMA, SUPPORTED_VERSIONS
 
 
 class RunFileWarning(UserWarning):
@@ -100,3 +99,21 @@ def load_runs(paths: list[str | PathLike[str]]) -> list[tuple[dict[str, Any], li
     if not paths:
         raise DetgradError("no run files given")
     return [load_run(p) for p in paths]
+
+
+def completed_keys(path: str | os.PathLike[str]) -> set[str]:
+    """Keys of the cells that already have a record in ``path``."""
+    return {r["key"] for r in load_run(path)[1]}
+
+
+def records_frame(paths: str | os.PathLike[str] | list) -> Any:
+    """One pandas DataFrame of the records of one or more run files (+ a ``run_id`` column)."""
+    import pandas as pd
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    rows = []
+    for path in paths:
+        header, records = load_run(path)
+        rows.extend({**r, "run_id": header["run_id"]} for r in records)
+    return pd.DataFrame(rows)

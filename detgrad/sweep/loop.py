@@ -2,7 +2,7 @@
 
 Cells are measured one at a time (timings of concurrent cells would
 disturb each other) in a worker process per (threads, logical_cpus)
-configuration (``python -m detgrad.worker``).  Cells a method cannot run
+configuration (``python -m detgrad.sweep.worker``).  Cells a method cannot run
 (``Method.support_problem``) or that exceed ``max_bytes`` are recorded as
 ``unsupported`` without a worker.  A worker that does not answer within
 ``timeout_s`` is killed (cell ``timeout``); one that dies gets its cell
@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from detgrad.errors import DetgradError
-from detgrad.inputs import estimated_bytes
-from detgrad.progress import Progress
-from detgrad.spec import Cell, SweepSpec, shard_cells
-from detgrad.store import RunWriter, load_run, make_header, make_record, repair_tail, utc_now
+from detgrad.runs.reader import load_run
+from detgrad.runs.schema import Cell, make_header, make_record, utc_now
+from detgrad.runs.writer import RunWriter, repair_tail
+from detgrad.sweep.inputs import estimated_bytes
+from detgrad.sweep.progress import Progress
+from detgrad.sweep.spec import SweepSpec, shard_cells
 
 STARTUP_TIMEOUT_S = 300.0
 
@@ -41,16 +43,16 @@ class WorkerFailure(Exception):
 
 
 class Worker:
-    """One ``python -m detgrad.worker`` subprocess speaking JSON Lines."""
+    """One ``python -m detgrad.sweep.worker`` subprocess speaking JSON Lines."""
 
     def __init__(self, threads: int, logical_cpus: int, log_path: Path) -> None:
         env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "detgrad.worker", "--threads", str(threads), "--logical-cpus", str(logical_cpus)]
+        cmd = [sys.executable, "-m", "detgrad.sweep.worker", "--threads", str(threads), "--logical-cpus", str(logical_cpus)]
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env)
         self.config = (threads, logical_cpus)
@@ -128,7 +130,7 @@ def effective_max_bytes(settings: dict[str, Any]) -> int:
 def precheck(cell: Cell, settings: dict[str, Any]) -> str | None:
     """Why the cell cannot run, decided without a worker (None if it may run)."""
     from detgrad.impls.registry import get_method
-    from detgrad.peers import support_problem
+    from detgrad.sweep.peers import support_problem
 
     if cell.family != "detgrad":
         problem = support_problem(cell.method, cell.n, cell.dtype, cell.device)

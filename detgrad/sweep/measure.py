@@ -11,7 +11,7 @@ The timed computation is value + gradient of one method on a
 same Python function (tape inside) in ``tf.function``; ``xla`` adds
 ``jit_compile=True``.  Results are forced inside the timed region:
 ``.numpy()`` of both outputs on CPU (zero-copy), ``sync_devices()`` on GPU.
-Peer cells (family jax/torch/numpy, :mod:`detgrad.peers`) run the peer's
+Peer cells (family jax/torch/numpy, :mod:`detgrad.sweep.peers`) run the peer's
 value + gradient on the same input buffers; their calls return host arrays.
 Peak device memory comes from ``tf.config.experimental.get_memory_info``
 on GPU; it is n/a (None) on CPU.
@@ -27,13 +27,12 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from detgrad import peers
-from detgrad.accuracy import check
 from detgrad.impls.registry import get_method
-from detgrad.inputs import buffer_seeds, estimated_bytes, make_matrices
-from detgrad.spec import Cell
-from detgrad.store import make_record, utc_now
-from detgrad.timing import Timing, TimingConfig, measure, time_first_call
+from detgrad.runs.schema import Cell, make_record, utc_now
+from detgrad.sweep import peers
+from detgrad.sweep.accuracy import check
+from detgrad.sweep.inputs import buffer_seeds, estimated_bytes, make_matrices
+from detgrad.sweep.timing import Timing, TimingConfig, measure, time_first_call
 
 
 def tf_device(device: str) -> str:

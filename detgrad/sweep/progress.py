@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from typing import Any, TextIO
 
-from detgrad.store import STATUSES
+from detgrad.runs.schema import STATUSES
 
 
 def _fmt_duration(seconds: float) -> str:

@@ -1,4 +1,4 @@
-"""Sweep specifications: TOML -> :class:`SweepSpec` -> grid of :class:`Cell`.
+"""Sweep specifications: TOML -> :class:`SweepSpec` -> grid of :class:`~detgrad.runs.schema.Cell`.
 
 A spec file (or a packaged preset, ``detgrad/presets/<name>.toml``) has::
 
@@ -19,7 +19,7 @@ A spec file (or a packaged preset, ``detgrad/presets/<name>.toml``) has::
     threads = [0]       # intra-op threads, 0 = TF default
     cond = [10.0, 1e6]  # optional; absent = Gaussian inputs scaled to |det| = 1
 
-    Peers (``"jax"``, ``"torch"``, ``"numpy"``, see :mod:`detgrad.peers`) may be listed in
+    Peers (``"jax"``, ``"torch"``, ``"numpy"``, see :mod:`detgrad.sweep.peers`) may be listed in
     ``method``; their cells get ``family`` = the peer's name and one mode (``eager``).
 
     [[exclude]]         # drop cells matching every condition of a rule
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from detgrad.errors import DetgradError
+from detgrad.runs.schema import Cell
 
 MODES = ("eager", "graph", "xla")
 TARGETS = ("det", "logdet")
@@ -82,42 +83,6 @@ AXIS_DEFAULTS: dict[str, list] = {
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One point of the grid: what to time.  ``key`` is its stable unique id."""
-
-    method: str
-    mode: str
-    target: str
-    n: int
-    batch: int
-    dtype: str
-    device: str = "CPU:0"
-    threads: int = 0
-    cond: float | None = None
-    family: str = "detgrad"
-
-    @property
-    def key(self) -> str:
-        cond = "none" if self.cond is None else f"{self.cond:g}"
-        return (
-            f"{self.family}/{self.method}/{self.mode}/{self.target}/n={self.n}/batch={self.batch}/"
-            f"{self.dtype}/{self.device}/threads={self.threads}/cond={cond}"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Cell:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
-
-    def label(self) -> str:
-        cond = "" if self.cond is None else f" cond={self.cond:g}"
-        where = f"{self.device} t={self.threads}{cond}"
-        return f"{self.method} {self.mode} {self.target} n={self.n} b={self.batch} {self.dtype} {where}"
-
-
-@dataclass(frozen=True)
 class SweepSpec:
     """A validated spec: axis value lists, exclusion rules and settings."""
 
@@ -129,7 +94,7 @@ class SweepSpec:
 
     def cells(self) -> list[Cell]:
         """The expanded grid minus excluded cells, sorted by key (deterministic)."""
-        from detgrad.peers import PEER_MODE, is_peer
+        from detgrad.sweep.peers import PEER_MODE, is_peer
 
         family = self.settings.get("family", "detgrad")
         out = []
@@ -191,7 +156,7 @@ def _method_names() -> tuple[str, ...]:
 
 def _method_choices() -> tuple[str, ...]:
     """Values the method axis accepts: detgrad methods and peers."""
-    from detgrad.peers import PEERS
+    from detgrad.sweep.peers import PEERS
 
     return _method_names() + tuple(p for p in PEERS if p not in _method_names())
 

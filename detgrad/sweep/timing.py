@@ -1,4 +1,4 @@
-"""The timer: warm-up, autorange, raw samples and their statistics (no TensorFlow).
+"""The timer: warm-up, autorange and raw samples (no TensorFlow).
 
 ``measure(call, config, clock)`` times ``call(i)``, which must run the
 computation on input buffer ``i % buffers`` *and* force its result (CPU:
@@ -16,21 +16,22 @@ Procedure (like ``timeit.Timer.autorange``):
    until ``budget_s`` of sampling has passed and at least ``min_samples``
    were taken, or ``max_samples`` were taken.
 
-Statistics: median, IQR = q75 - q25 (linear interpolation), min; the cell
-is ``noisy`` when IQR / median > 0.10.  ``clock`` is injectable (a fake
-clock makes all of this deterministic in tests).
+Their statistics (median, IQR, min, noisy) are
+:func:`detgrad.runs.samples.summarize`, part of the run-file record.
+``clock`` is injectable (a fake clock makes all of this deterministic in tests).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-NOISY_IQR_RATIO = 0.10
+from detgrad.runs.samples import Timing
+
 Clock = Callable[[], float]
 
 
@@ -48,23 +49,6 @@ class TimingConfig:
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> TimingConfig:
         return cls(**{k: settings[k] for k in cls.__dataclass_fields__ if k in settings})
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Raw samples (seconds per call) and the calls per sample block."""
-
-    samples_s: list[float] = field(default_factory=list)
-    calls_per_sample: int = 0
-    warmup_calls: int = 0
-
-
-@dataclass(frozen=True)
-class Stats:
-    median_s: float | None
-    iqr_s: float | None
-    min_s: float | None
-    noisy: bool | None
 
 
 def time_first_call(call: Callable[[], Any], clock: Clock = time.perf_counter) -> tuple[float, Any]:
@@ -109,16 +93,6 @@ def measure(call: Callable[[int], Any], config: TimingConfig = TimingConfig(), c
         samples.append(_block(call, i, k, clock) / k)
         i += k
     return Timing(samples, k, warm)
-
-
-def summarize(samples: list[float]) -> Stats:
-    """Median, IQR, min and the noisy flag of raw per-call samples (all None when empty)."""
-    if not samples:
-        return Stats(None, None, None, None)
-    x = np.asarray(samples, dtype=float)
-    q25, med, q75 = np.percentile(x, [25, 50, 75])
-    iqr = float(q75 - q25)
-    return Stats(float(med), iqr, float(x.min()), bool(med > 0 and iqr / med > NOISY_IQR_RATIO))
 
 
 class FakeClock:

@@ -1,4 +1,4 @@
-"""Worker process: ``python -m detgrad.worker --threads T [--logical-cpus K]``.
+"""Worker process: ``python -m detgrad.sweep.worker --threads T [--logical-cpus K]``.
 
 Protocol (JSON Lines): after TensorFlow is initialized the worker writes
 ``{"kind": "ready", "pid": ...}``; then for each request line on stdin
@@ -55,11 +55,11 @@ def configure(threads: int, logical_cpus: int) -> None:
 def handle(request: dict[str, Any]) -> dict[str, Any]:
     """Answer one request (see module docstring)."""
     if request.get("op") == "env":
-        from detgrad.environment import collect
+        from detgrad.sweep.environment import collect
 
         return {"kind": "environment", **collect(ceilings=bool(request.get("ceilings", True)))}
-    from detgrad.measure import run_cell
-    from detgrad.spec import Cell
+    from detgrad.runs.schema import Cell
+    from detgrad.sweep.measure import run_cell
 
     cell = Cell.from_dict(request["cell"])
     crash = os.environ.get(CRASH_HOOK)
@@ -69,14 +69,14 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m detgrad.worker")
+    parser = argparse.ArgumentParser(prog="python -m detgrad.sweep.worker")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--logical-cpus", type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     out = _protocol_stream()
     configure(args.threads, args.logical_cpus)
-    import detgrad.measure  # noqa: F401 - import cost before "ready", not inside the first cell
+    import detgrad.sweep.measure  # noqa: F401 - import cost before "ready", not inside the first cell
 
     out.write(json.dumps({"kind": "ready", "pid": os.getpid()}) + "\n")
     for line in sys.stdin:

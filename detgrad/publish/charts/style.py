@@ -9,7 +9,7 @@ the shared :data:`STATUS_MARKERS` at the axis edge, never dropped.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ MARKERS = {
     "lu": "o", "auto": "*", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P", "builtin": "v",
     "jax": "<", "torch": ">", "numpy": "h",
 }  # fmt: skip
+DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
+MODE_ORDER = ["eager", "graph", "xla"]
 _SPARE = [("#DDCC77", "p"), ("#AA4499", "d"), ("#117733", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 # Failed / unsupported cells: marker drawn at the bottom (or top) axis edge.
@@ -108,6 +110,12 @@ def series_order(names: Iterable[str]) -> list[str]:
         return (2, 0, s)
 
     return sorted(names, key=rank)
+
+
+def ordered(values: Iterable[str], order: Sequence[str]) -> list[str]:
+    """Unique ``values`` in ``order`` first, unknown ones after, alphabetically."""
+    vals = {v for v in values if isinstance(v, str)}
+    return [v for v in order if v in vals] + sorted(vals - set(order))
 
 
 def subplots(nrows: int, ncols: int, width: float = 3.6, height: float = 2.9, **kw: Any) -> tuple[Figure, Any]:

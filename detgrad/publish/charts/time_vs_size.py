@@ -1,28 +1,25 @@
-"""Timing charts from the tidy frame: time vs n, time vs batch, speedup heatmaps.
+"""Time charts from the tidy frame: time per call vs n and time per matrix vs batch size.
 
-More charts (compile time, accuracy, device comparison, loss curve) are in
-:mod:`detgrad.charts_more`; the shared style is :mod:`detgrad.charts_style`.
-All functions return a matplotlib Figure (Agg); save with
-:func:`detgrad.charts_style.save`.  Never imports TensorFlow.
+Lines per method with IQR bands; non-ok cells at the axis edge.  :func:`select`
+picks one mode (or each method's fastest) and the main condition number.
+Never imports TensorFlow.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
-from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from detgrad.aggregate import best_modes, main_condition
-from detgrad.charts_more import DTYPE_ORDER, compile_time, device_speedup, grad_accuracy, loss_curve, ordered
-from detgrad.charts_style import (
+from detgrad.publish.aggregate import best_modes, main_condition
+from detgrad.publish.charts.style import (
+    DTYPE_ORDER,
     finish,
     legend_handles,
     log_int_axis,
     log_time_axis,
     mark_status,
+    ordered,
     outside_legend,
     reserve_bottom,
     series_order,
@@ -30,10 +27,6 @@ from detgrad.charts_style import (
     styled,
     subplots,
 )
-
-__all__ = [
-    "time_vs_n", "time_vs_batch", "speedup_heatmap", "compile_time", "grad_accuracy", "device_speedup", "loss_curve", "select",
-]  # fmt: skip
 
 
 def select(df: pd.DataFrame, mode: str, target: str, batch: int | None = None) -> tuple[pd.DataFrame, str]:
@@ -133,67 +126,3 @@ def time_vs_batch(
             ax.set_ylabel("time per matrix (median / batch)" if c == 0 else "")
     outside_legend(fig, *legend_handles(seen, statuses), title="method")
     return finish(fig, f"Time per matrix vs batch size — {dtype}, target {target}, {mode_text}; lower is better")
-
-
-@styled
-def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: str = "det", dtype: str = "float64") -> Figure:
-    """Speedup over builtin (n rows x batch columns) per method, annotated; non-ok cells grey with their status.
-
-    With ``mode="best"`` both sides use their fastest mode; otherwise both use ``mode``.
-    """
-    sub, mode_text = select(df[df["dtype"].eq(dtype) & df["device_label"].eq(device)], mode, target)
-    col = "speedup_best" if mode == "best" else "speedup"
-    methods = [s for s in series_order(sub["series"]) if s != "builtin"]
-    ns = sorted(int(n) for n in sub["n"].dropna().unique())
-    batches = sorted(int(b) for b in sub["batch"].dropna().unique())
-    ncols = min(3, max(len(methods), 1))
-    nrows = max(1, math.ceil(len(methods) / ncols))
-    fig, axes = subplots(nrows, ncols, width=0.75 * len(batches) + 1.6, height=0.45 * len(ns) + 1.3, layout="constrained")
-    vals = sub.loc[sub["series"].isin(methods), col].dropna()
-    lim = max(float(np.abs(np.log2(vals[vals > 0])).max()) if len(vals) else 1.0, 1.0)
-    norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
-    image = None
-    for i, ax in enumerate(axes.flat):
-        if i >= len(methods):
-            ax.set_visible(False)
-            continue
-        m = methods[i]
-        grid = np.full((len(ns), len(batches)), np.nan)
-        panel = sub[sub["series"].eq(m)]
-        ax.set_facecolor("white")
-        for row in panel.itertuples(index=False):
-            y, x = ns.index(int(row.n)), batches.index(int(row.batch))
-            value = getattr(row, col)
-            if row.status == "ok" and not pd.isna(value) and value > 0:
-                grid[y, x] = np.log2(value)
-                text, dark = f"{value:.2g}×", abs(np.log2(value)) > 0.6 * lim
-                ax.text(x, y, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "black")
-            else:
-                label = row.status if row.status != "ok" else "no builtin"
-                ax.add_patch(_grey_cell(x, y))
-                ax.text(x, y, label, ha="center", va="center", fontsize=6.5, color="0.15", style="italic")
-        image = ax.imshow(grid, cmap="PuOr", norm=norm, aspect="auto", origin="lower")
-        for x in range(len(batches)):
-            for y in range(len(ns)):
-                if np.isnan(grid[y, x]) and not ((panel["n"] == ns[y]) & (panel["batch"] == batches[x])).any():
-                    ax.text(x, y, "–", ha="center", va="center", fontsize=8, color="0.5")
-        ax.set_xticks(range(len(batches)), [str(b) for b in batches])
-        ax.set_yticks(range(len(ns)), [str(n) for n in ns])
-        ax.grid(False)
-        ax.set_title(m, color=style(m)["color"], fontweight="bold")
-        ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
-        ax.set_ylabel("matrix size n" if i % ncols == 0 else "")
-    if image is not None:
-        bar = fig.colorbar(image, ax=list(axes.flat), shrink=0.8, pad=0.02)
-        ticks = [t for t in range(-int(lim), int(lim) + 1)]
-        bar.set_ticks(ticks, labels=[f"{2**t}×" if t >= 0 else f"1/{2**-t}×" for t in ticks])
-        bar.set_label("speedup over builtin (>1: faster)")
-    fig.suptitle(f"Speedup over TF builtin — {dtype}, target {target}, {mode_text}\n{device}", fontsize=11, fontweight="bold")
-    fig.supxlabel("grey: measured, not ok (status shown) · –: not in this sweep", fontsize=8, color="0.35")
-    return fig
-
-
-def _grey_cell(x: int, y: int):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor="0.85", edgecolor="white", zorder=0.5)

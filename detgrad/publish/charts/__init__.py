@@ -1,0 +1,22 @@
+"""Charts (matplotlib, Agg) from the tidy frame of :mod:`detgrad.publish.aggregate`, one module per chart kind.
+
+``time_vs_size`` (time per call vs n, per matrix vs batch), ``speedup``
+(heatmaps over builtin, device vs device), ``compile_time``, ``accuracy``
+(gradient error vs condition number) and ``loss`` (training curves); the
+shared look (colour and marker per method, rc, axes, status markers) and
+:func:`save` (PNG + SVG) are in ``style``.  Every function returns a Figure;
+unsupported and failed cells are drawn as such, never dropped.  Never imports
+TensorFlow.
+"""
+
+from detgrad.publish.charts.accuracy import grad_accuracy
+from detgrad.publish.charts.compile_time import compile_time
+from detgrad.publish.charts.loss import loss_curve
+from detgrad.publish.charts.speedup import device_speedup, speedup_heatmap
+from detgrad.publish.charts.style import DTYPE_ORDER, MODE_ORDER, ordered, save
+from detgrad.publish.charts.time_vs_size import select, time_vs_batch, time_vs_n
+
+__all__ = [
+    "time_vs_n", "time_vs_batch", "speedup_heatmap", "compile_time", "grad_accuracy", "device_speedup", "loss_curve", "select",
+    "save", "ordered", "DTYPE_ORDER", "MODE_ORDER",
+]  # fmt: skip
