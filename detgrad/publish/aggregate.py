@@ -79,7 +79,7 @@ def series_name(family: str, method: str) -> str:
 
 
 def tidy(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.DataFrame:
-    """One row per cell record of all ``runs`` (as returned by :func:`detgrad.runfile.load_run`), with derived columns."""
+    """One row per cell record of all ``runs`` (as returned by :func:`detgrad.runs.reader.load_run`), with derived columns."""
     rows = []
     for head, records in runs:
         env = head.get("environment") or {}

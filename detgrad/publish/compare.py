@@ -77,7 +77,7 @@ def compare_frames(
 ) -> pd.DataFrame:
     """Per matched cell: base/new median, ``ratio`` = new/base, ``speedup`` = base/new, ``p_value`` and ``verdict``.
 
-    ``base`` and ``new`` are tidy frames (:func:`detgrad.aggregate.tidy`).
+    ``base`` and ``new`` are tidy frames (:func:`detgrad.publish.aggregate.tidy`).
     """
     axes = match_axes(base, new, by)
     merged = _side(base, axes, "base").merge(_side(new, axes, "new"), on=axes, how="outer")

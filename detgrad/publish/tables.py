@@ -100,7 +100,7 @@ def _series_order(series: pd.Series) -> list[str]:
 
 
 def recommendation(rec: pd.DataFrame) -> pd.DataFrame:
-    """Human-readable recommendation table from :func:`detgrad.aggregate.recommend`."""
+    """Human-readable recommendation table from :func:`detgrad.publish.aggregate.recommend`."""
     out = pd.DataFrame(
         {
             "device": rec["device_label"],

@@ -98,7 +98,7 @@ def _grey_cell(x: int, y: int):
 
 @styled
 def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
-    """Speedup of the NEW device over the BASE device per cell vs n, from :func:`detgrad.compare.compare_frames` ``by="device"``.
+    """Speedup of the NEW device over the BASE one per cell vs n, from :func:`~detgrad.publish.compare.compare_frames` by device.
 
     Columns dtype; line style = mode; one batch (default: the smallest).  Pairs where either side failed sit at the axis edge.
     """
