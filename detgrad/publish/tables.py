@@ -1,11 +1,12 @@
-"""Tables from the tidy frame: Markdown, CSV and a coloured terminal table.
+"""Tables from the tidy frame: Markdown, CSV and a coloured terminal table (rich).
 
 Formatting only; the numbers come from :mod:`detgrad.publish.aggregate`.  Colours are
-ANSI escapes, used only when the stream is a TTY and ``NO_COLOR`` is unset.
+used only when the stream is a TTY and ``NO_COLOR`` is unset.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import sys
@@ -13,11 +14,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+from rich.box import Box
 
 from detgrad.publish.aggregate import PROBLEM_AXES, SECONDARY_AXES, best_modes
 
-_ANSI = {"green": "32", "red": "31", "yellow": "33", "magenta": "35", "dim": "2", "bold": "1", "cyan": "36"}
-STATUS_COLOR = {
+# Only a rule under the header (ASCII, so CI logs read the same as a terminal): rich box rows are
+# top, head, head_row, mid, row, foot_row, foot, bottom; each is left, horizontal, divider, right.
+_HEADER_RULE = Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
+STATUS_COLOR = {  # rich style per status / verdict prefix
     "ok": "green", "unsupported": "dim", "error": "red", "oom": "red", "timeout": "red", "nonfinite": "magenta",
     "wrong": "magenta", "slower": "red", "faster": "green", "same": "dim", "too few samples": "dim",
     "not significant": "dim", "status changed": "magenta", "only in base": "yellow", "only in new": "yellow",
@@ -28,13 +32,6 @@ def use_color(stream: IO[str] | None = None) -> bool:
     """True when ``stream`` (default stdout) is a TTY and ``NO_COLOR`` is not set."""
     stream = stream or sys.stdout
     return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
-
-
-def colorize(text: str, color: str | None, enabled: bool) -> str:
-    """Wrap ``text`` in an ANSI colour when ``enabled``."""
-    if not enabled or not color or color not in _ANSI:
-        return text
-    return f"\x1b[{_ANSI[color]}m{text}\x1b[0m"
 
 
 def fmt_time(seconds: Any) -> str:
@@ -164,28 +161,30 @@ def to_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def terminal(df: pd.DataFrame, color: bool | None = None, status_columns: tuple[str, ...] = ("status", "verdict")) -> str:
-    """A plain-text aligned table; status-like columns coloured when ``color`` (default: :func:`use_color`)."""
+    """An aligned text table (rich); status-like columns coloured when ``color`` (default: :func:`use_color`)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     if color is None:
         color = use_color()
     if df.empty:
         return "(no rows)"
-    head = [str(c) for c in df.columns]
-    body = [[fmt_num(v) for v in row] for row in df.itertuples(index=False)]
-    widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(head)]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-
-    def line(cells: list[str], colors: list[str | None]) -> str:
-        parts = []
-        for text, w, num, col in zip(cells, widths, numeric, colors, strict=True):
-            padded = text.rjust(w) if num else text.ljust(w)
-            parts.append(colorize(padded, col, color))
-        return "  ".join(parts).rstrip()
-
-    out = [line(head, ["bold"] * len(head)), "  ".join("-" * w for w in widths)]
-    for r in body:
-        colors = [_status_color(t) if h in status_columns else None for t, h in zip(r, head, strict=True)]
-        out.append(line(r, colors))
-    return "\n".join(out)
+    table = Table(box=_HEADER_RULE, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
+    for c in df.columns:
+        table.add_column(str(c), justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left", no_wrap=True)
+    status_at = [str(c) in status_columns for c in df.columns]
+    for row in df.itertuples(index=False):
+        texts = [fmt_num(v) for v in row]
+        table.add_row(
+            *(Text(t, style=(_status_color(t) or "") if is_status else "") for t, is_status in zip(texts, status_at, strict=True))
+        )
+    buf = io.StringIO()
+    console = Console(
+        file=buf, width=100_000, force_terminal=color, color_system="standard" if color else None, no_color=not color
+    )
+    console.print(table)
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines())
 
 
 def _status_color(text: str) -> str | None:
