@@ -1,13 +1,14 @@
-"""Progress line (stderr) and end-of-sweep summary (stdout) of ``detgrad sweep``.
+"""Progress display (stderr) and end-of-sweep summary (stdout) of ``detgrad sweep``.
 
-The progress line shows ``[done/total] pct ETA current-cell``; on a TTY it
-is rewritten in place with ``\\r``, otherwise one plain line per cell.  ETA
-= mean wall time of the cells measured in this session x cells left.
+The display shows ``[done/total] pct ETA current-cell``.  On a TTY it is a
+rich progress bar updated in place; otherwise (CI logs, pipes) it writes one
+plain line per cell and no escape codes.  ETA = mean wall time of the cells
+measured in this session x cells left (unsupported cells, decided without a
+worker, do not count).
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from collections import Counter
@@ -33,7 +34,7 @@ def _fmt_time(seconds: float | None) -> str:
 
 
 class Progress:
-    """``start(label)`` before a cell, ``finish(status, wall_s)`` after it."""
+    """``start(label)`` before a cell, ``finish(status, wall_s)`` after it, ``close()`` at the end."""
 
     def __init__(self, total: int, done: int = 0, stream: TextIO | None = None, tty: bool | None = None) -> None:
         self.total, self.done = total, done
@@ -41,44 +42,63 @@ class Progress:
         self.tty = self.stream.isatty() if tty is None else tty
         self._walls: list[float] = []
         self._t0 = time.perf_counter()
-        self._last = ""
+        self._bar = self._start_bar() if self.tty else None
+
+    def _start_bar(self) -> Any:
+        from rich.console import Console
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn
+        from rich.progress import Progress as Bar
+
+        console = Console(file=self.stream, force_terminal=True, highlight=False)
+        bar = Bar(
+            TextColumn("[{task.completed:.0f}/{task.total:.0f}]", markup=False),
+            BarColumn(bar_width=20),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[eta]}", markup=False),
+            TextColumn("{task.description}", markup=False),
+            console=console,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task = bar.add_task("", total=self.total, completed=self.done, eta=self._eta_text())
+        bar.start()
+        return bar
 
     def eta_s(self) -> float | None:
         if not self._walls:
             return None
         return sum(self._walls) / len(self._walls) * (self.total - self.done)
 
+    def _eta_text(self) -> str:
+        eta = self.eta_s()
+        return "ETA ?" if eta is None else f"ETA {_fmt_duration(eta)}"
+
     def _line(self, label: str) -> str:
         pct = 100.0 * self.done / self.total if self.total else 100.0
-        eta = self.eta_s()
-        eta_text = "ETA ?" if eta is None else f"ETA {_fmt_duration(eta)}"
-        return f"[{self.done}/{self.total}] {pct:3.0f}% {eta_text} {label}"
-
-    def _show(self, text: str) -> None:
-        if self.tty:
-            width = shutil.get_terminal_size((100, 20)).columns - 1
-            text = text[:width]
-            self.stream.write("\r" + text + " " * max(0, len(self._last) - len(text)))
-        else:
-            self.stream.write(text + "\n")
-        self._last = text
-        self.stream.flush()
+        return f"[{self.done}/{self.total}] {pct:3.0f}% {self._eta_text()} {label}"
 
     def start(self, label: str) -> None:
-        self._show(self._line(label))
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done, description=label, eta=self._eta_text())
+        else:
+            self.stream.write(self._line(label) + "\n")
+            self.stream.flush()
 
     def finish(self, status: str, wall_s: float) -> None:
         self.done += 1
         if status != "unsupported":
             self._walls.append(wall_s)
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done, eta=self._eta_text())
 
     def close(self) -> None:
-        elapsed = _fmt_duration(time.perf_counter() - self._t0)
-        if self.tty:
-            self._show(f"[{self.done}/{self.total}] done in {elapsed}")
-            self.stream.write("\n")
+        text = f"done in {_fmt_duration(time.perf_counter() - self._t0)}"
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done, description=text, eta="")
+            self._bar.stop()
         else:
-            self._show(f"[{self.done}/{self.total}] done in {elapsed}")
+            self.stream.write(f"[{self.done}/{self.total}] {text}\n")
+            self.stream.flush()
 
 
 def format_summary(records: list[dict[str, Any]]) -> str:
