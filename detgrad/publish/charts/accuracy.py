@@ -7,22 +7,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from detgrad.publish.charts.style import (
-    DTYPE_ORDER,
-    finish,
-    legend_handles,
-    ordered,
-    outside_legend,
-    series_order,
-    style,
-    styled,
-    subplots,
-)
+from detgrad.publish.charts import style as look
 
 UNIT_ROUNDOFF = {"float32": 2.0**-24, "complex64": 2.0**-24, "float64": 2.0**-53, "complex128": 2.0**-53}
 
 
-@styled
+@look.styled
 def grad_accuracy(df: pd.DataFrame, target: str = "det") -> Figure:
     """Relative gradient error vs condition number per method (log-log), columns dtype, rows device.
 
@@ -30,17 +20,17 @@ def grad_accuracy(df: pd.DataFrame, target: str = "det") -> Figure:
     Non-finite gradients are drawn at the top edge; unsupported cells are left out (they have no gradient to judge).
     """
     sub = df[df["target"].eq(target) & ~df["status"].isin(["unsupported", "oom", "timeout", "error"])]
-    dtypes, devices = ordered(sub["dtype"], DTYPE_ORDER), sorted(sub["device_label"].unique())
-    fig, axes = subplots(max(len(devices), 1), max(len(dtypes), 1), sharex=True, sharey=True)
+    dtypes, devices = look.ordered(sub["dtype"], look.DTYPE_ORDER), sorted(sub["device_label"].unique())
+    fig, axes = look.subplots(max(len(devices), 1), max(len(dtypes), 1), sharex=True, sharey=True)
     seen, statuses = set(), set()
     for r, dev in enumerate(devices):
         for c, dt in enumerate(dtypes):
             ax = axes[r, c]
             panel = sub[sub["device_label"].eq(dev) & sub["dtype"].eq(dt) & sub["cond"].notna()]
-            for s in series_order(panel["series"]):
+            for s in look.series_order(panel["series"]):
                 rows = panel[panel["series"].eq(s)]
                 good = rows[rows["grad_rel_err"].gt(0) & ~rows["status"].eq("wrong")]
-                kw = style(s) | {"linestyle": "none", "alpha": 0.75}
+                kw = look.style(s) | {"linestyle": "none", "alpha": 0.75}
                 ax.plot(good["cond"], good["grad_rel_err"], **kw)
                 wrong = rows[rows["status"].eq("wrong") & rows["grad_rel_err"].gt(0)]
                 ax.plot(wrong["cond"], wrong["grad_rel_err"], color=kw["color"], linestyle="none", marker="x", markersize=7)
@@ -59,7 +49,7 @@ def grad_accuracy(df: pd.DataFrame, target: str = "det") -> Figure:
             ax.set_title(f"{dt} · {dev}")
             ax.set_xlabel("condition number κ(A)" if r == len(devices) - 1 else "")
             ax.set_ylabel("relative gradient error" if c == 0 else "")
-    handles, labels = legend_handles(seen)
+    handles, labels = look.legend_handles(seen)
     for h in handles:
         h.set_linestyle("none")
     handles.append(Line2D([], [], color="0.5", linestyle="--", linewidth=1))
@@ -67,6 +57,6 @@ def grad_accuracy(df: pd.DataFrame, target: str = "det") -> Figure:
     if statuses:
         handles.append(Line2D([], [], color="0.35", linestyle="none", marker="x", markersize=7))
         labels.append("wrong / non-finite (top edge)")
-    outside_legend(fig, handles, labels, title="method")
+    look.outside_legend(fig, handles, labels, title="method")
     what = "∇det(A)" if target == "det" else "∇log|det(A)|"
-    return finish(fig, f"Accuracy of {what} vs conditioning (all modes and sizes); lower is better")
+    return look.finish(fig, f"Accuracy of {what} vs conditioning (all modes and sizes); lower is better")

@@ -6,52 +6,35 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from detgrad.publish.aggregate import main_condition
-from detgrad.publish.charts.style import (
-    MODE_ORDER,
-    finish,
-    legend_handles,
-    log_int_axis,
-    log_time_axis,
-    mark_status,
-    ordered,
-    outside_legend,
-    reserve_bottom,
-    series_order,
-    style,
-    styled,
-    subplots,
-)
+from detgrad.publish.charts import style as look
 
 
-@styled
+@look.styled
 def compile_time(df: pd.DataFrame, target: str = "det", dtype: str = "float64", batch: int | None = None) -> Figure:
     """Tracing + XLA compile time of the first call (``trace_s``) vs n; columns compile mode, rows device."""
     sub, _ = main_condition(df[df["target"].eq(target) & df["dtype"].eq(dtype) & ~df["mode"].eq("eager")])
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
-    modes = ordered(sub.loc[sub["trace_s"].notna() | ~sub["status"].eq("ok"), "mode"], MODE_ORDER)
+    modes = look.ordered(sub.loc[sub["trace_s"].notna() | ~sub["status"].eq("ok"), "mode"], look.MODE_ORDER)
     devices = sorted(sub["device_label"].unique())
-    fig, axes = subplots(max(len(devices), 1), max(len(modes), 1))
+    fig, axes = look.subplots(max(len(devices), 1), max(len(modes), 1))
     seen, statuses = set(), set()
     for r, dev in enumerate(devices):
         for c, mode in enumerate(modes):
             ax = axes[r, c]
             panel = sub[sub["device_label"].eq(dev) & sub["mode"].eq(mode)]
-            for i, s in enumerate(series_order(panel["series"])):
+            for i, s in enumerate(look.series_order(panel["series"])):
                 rows = panel[panel["series"].eq(s)].sort_values("n")
                 ok = rows[rows["trace_s"].notna()]
                 if len(ok):
-                    ax.plot(ok["n"], ok["trace_s"], **style(s))
+                    ax.plot(ok["n"], ok["trace_s"], **look.style(s))
                 bad = rows[~rows["status"].eq("ok")]
-                statuses |= mark_status(ax, bad["n"], s, bad["status"], edge=0.03 + 0.035 * i)
+                statuses |= look.mark_status(ax, bad["n"], s, bad["status"], edge=0.03 + 0.035 * i)
                 seen.add(s)
-            reserve_bottom(ax, panel["status"].ne("ok").any())
-            log_int_axis(ax, sub["n"], "x")
-            log_time_axis(ax)
-            ax.set_title(f"{mode} · {dev}")
-            ax.set_xlabel("matrix size n" if r == len(devices) - 1 else "")
-            ax.set_ylabel("trace + compile time (first call)" if c == 0 else "")
-    outside_legend(fig, *legend_handles(seen, statuses), title="method")
-    return finish(
+            look.reserve_bottom(ax, panel["status"].ne("ok").any())
+            xlabel = "matrix size n" if r == len(devices) - 1 else ""
+            look.time_axes(ax, sub["n"], f"{mode} · {dev}", xlabel, "trace + compile time (first call)" if c == 0 else "")
+    look.outside_legend(fig, *look.legend_handles(seen, statuses), title="method")
+    return look.finish(
         fig, f"One-off tracing / XLA compile time vs n — {dtype}, target {target}, batch {batch}; not in per-call times"
     )

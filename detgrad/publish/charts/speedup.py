@@ -14,25 +14,11 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from detgrad.publish.charts.style import (
-    DTYPE_ORDER,
-    MODE_LINESTYLE,
-    MODE_ORDER,
-    finish,
-    legend_handles,
-    log_int_axis,
-    mark_status,
-    ordered,
-    outside_legend,
-    series_order,
-    style,
-    styled,
-    subplots,
-)
+from detgrad.publish.charts import style as look
 from detgrad.publish.charts.time_vs_size import select
 
 
-@styled
+@look.styled
 def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: str = "det", dtype: str = "float64") -> Figure:
     """Speedup over builtin (n rows x batch columns) per method, annotated; non-ok cells grey with their status.
 
@@ -40,12 +26,12 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
     """
     sub, mode_text = select(df[df["dtype"].eq(dtype) & df["device_label"].eq(device)], mode, target)
     col = "speedup_best" if mode == "best" else "speedup"
-    methods = [s for s in series_order(sub["series"]) if s != "builtin"]
+    methods = [s for s in look.series_order(sub["series"]) if s != "builtin"]
     ns = sorted(int(n) for n in sub["n"].dropna().unique())
     batches = sorted(int(b) for b in sub["batch"].dropna().unique())
     ncols = min(3, max(len(methods), 1))
     nrows = max(1, math.ceil(len(methods) / ncols))
-    fig, axes = subplots(nrows, ncols, width=0.75 * len(batches) + 1.6, height=0.45 * len(ns) + 1.3, layout="constrained")
+    fig, axes = look.subplots(nrows, ncols, width=0.75 * len(batches) + 1.6, height=0.45 * len(ns) + 1.3, layout="constrained")
     vals = sub.loc[sub["series"].isin(methods), col].dropna()
     lim = max(float(np.abs(np.log2(vals[vals > 0])).max()) if len(vals) else 1.0, 1.0)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
@@ -77,7 +63,7 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         ax.set_xticks(range(len(batches)), [str(b) for b in batches])
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         ax.grid(False)
-        ax.set_title(m, color=style(m)["color"], fontweight="bold")
+        ax.set_title(m, color=look.style(m)["color"], fontweight="bold")
         ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
         ax.set_ylabel("matrix size n" if i % ncols == 0 else "")
     if image is not None:
@@ -96,7 +82,7 @@ def _grey_cell(x: int, y: int):
     return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor="0.85", edgecolor="white", zorder=0.5)
 
 
-@styled
+@look.styled
 def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
     """Speedup of the NEW device over the BASE one per cell vs n, from :func:`~detgrad.publish.compare.compare_frames` by device.
 
@@ -105,35 +91,35 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
     sub = cmp[cmp["base_status"].notna() & cmp["new_status"].notna()]  # cells present on both devices
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
-    dtypes = ordered(sub["dtype"], DTYPE_ORDER)
-    fig, axes = subplots(1, max(len(dtypes), 1), sharey=True)
+    dtypes = look.ordered(sub["dtype"], look.DTYPE_ORDER)
+    fig, axes = look.subplots(1, max(len(dtypes), 1), sharey=True)
     seen, statuses, modes = set(), set(), set()
     for c, dt in enumerate(dtypes):
         ax = axes[0, c]
         panel = sub[sub["dtype"].eq(dt)]
-        for i, s in enumerate(series_order(panel["series"])):
-            for mode in ordered(panel["mode"], MODE_ORDER):
+        for i, s in enumerate(look.series_order(panel["series"])):
+            for mode in look.ordered(panel["mode"], look.MODE_ORDER):
                 rows = panel[panel["series"].eq(s) & panel["mode"].eq(mode)].sort_values("n")
                 ok = rows[rows["speedup"].gt(0)]
                 if len(ok):
-                    ax.plot(ok["n"], ok["speedup"], **(style(s) | {"linestyle": MODE_LINESTYLE.get(mode, "-")}))
+                    ax.plot(ok["n"], ok["speedup"], **(look.style(s) | {"linestyle": look.MODE_LINESTYLE.get(mode, "-")}))
                     modes.add(mode)
                 bad = rows[~rows["speedup"].gt(0)]
                 why = bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"])
-                statuses |= mark_status(ax, bad["n"], s, why, edge=0.03 + 0.035 * i)
+                statuses |= look.mark_status(ax, bad["n"], s, why, edge=0.03 + 0.035 * i)
                 seen.add(s)
         ax.axhline(1.0, color="0.4", linewidth=1)
-        log_int_axis(ax, sub["n"], "x")
+        look.log_int_axis(ax, sub["n"], "x")
         ax.set_yscale("log", base=2)
         ax.yaxis.set_major_formatter(lambda v, _p: f"{v:g}×")
         ax.set_title(dt)
         ax.set_xlabel("matrix size n")
         ax.set_ylabel("speedup (BASE time / NEW time)" if c == 0 else "")
-    handles, labels = legend_handles(seen, statuses)
-    for mode in ordered(modes, MODE_ORDER):
-        handles.append(Line2D([], [], color="0.3", linestyle=MODE_LINESTYLE.get(mode, "-")))
+    handles, labels = look.legend_handles(seen, statuses)
+    for mode in look.ordered(modes, look.MODE_ORDER):
+        handles.append(Line2D([], [], color="0.3", linestyle=look.MODE_LINESTYLE.get(mode, "-")))
         labels.append(f"{mode} mode")
-    outside_legend(fig, handles, labels, title="method")
+    look.outside_legend(fig, handles, labels, title="method")
     base = ", ".join(sub["base_device"].dropna().unique()) or "BASE"
     new = ", ".join(sub["new_device"].dropna().unique()) or "NEW"
-    return finish(fig, f"Speedup of {new} over {base} — batch {batch}; above 1: NEW is faster")
+    return look.finish(fig, f"Speedup of {new} over {base} — batch {batch}; above 1: NEW is faster")

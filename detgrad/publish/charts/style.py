@@ -216,6 +216,15 @@ def log_int_axis(ax: Any, values: Iterable[float], axis: str = "x", base: int = 
     target.set_minor_formatter(NullFormatter())
 
 
+def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str) -> None:
+    """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels."""
+    log_int_axis(ax, x_values, "x")
+    log_time_axis(ax)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
 def mark_status(ax: Any, x: Iterable[float], series: str, status: Iterable[str], edge: float = 0.03) -> set[str]:
     """Draw non-ok cells of ``series`` at the bottom axis edge (x in data units); return the status kinds used."""
     used = set()

@@ -12,21 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from detgrad.publish.aggregate import best_modes, main_condition
-from detgrad.publish.charts.style import (
-    DTYPE_ORDER,
-    finish,
-    legend_handles,
-    log_int_axis,
-    log_time_axis,
-    mark_status,
-    ordered,
-    outside_legend,
-    reserve_bottom,
-    series_order,
-    style,
-    styled,
-    subplots,
-)
+from detgrad.publish.charts import style as look
 
 
 def select(df: pd.DataFrame, mode: str, target: str, batch: int | None = None) -> tuple[pd.DataFrame, str]:
@@ -55,25 +41,42 @@ def _quartiles(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _draw_series(ax, panel: pd.DataFrame, x: str, y: str, band: bool) -> tuple[set[str], set[str]]:
     """Lines (with IQR band) for every series in ``panel``; non-ok cells at the axis edge."""
     seen, statuses, failing = set(), set(), 0
-    for s in series_order(panel["series"]):
+    for s in look.series_order(panel["series"]):
         rows = panel[panel["series"].eq(s)].sort_values(x)
         ok = rows[rows["status"].eq("ok") & rows[y].notna()]
         if len(ok):
-            ax.plot(ok[x], ok[y], **style(s))
+            ax.plot(ok[x], ok[y], **look.style(s))
             if band and y == "median_s":
                 lo, hi = _quartiles(ok)
-                ax.fill_between(ok[x], lo, hi, color=style(s)["color"], alpha=0.18, linewidth=0)
+                ax.fill_between(ok[x], lo, hi, color=look.style(s)["color"], alpha=0.18, linewidth=0)
             seen.add(s)
         bad = rows[~rows["status"].eq("ok")]
         if len(bad):
-            statuses |= mark_status(ax, bad[x], s, bad["status"], edge=0.03 + 0.035 * failing)
+            statuses |= look.mark_status(ax, bad[x], s, bad["status"], edge=0.03 + 0.035 * failing)
             failing += 1
             seen.add(s)
-    reserve_bottom(ax, failing > 0)
+    look.reserve_bottom(ax, failing > 0)
     return seen, statuses
 
 
-@styled
+def _time_grid(sub: pd.DataFrame, by: str, columns: list, x: str, y: str, title: str, labels: tuple[str, str]) -> Figure:
+    """Rows device x one column per value of ``by``: lines of ``y`` vs ``x`` per method (IQR band for median_s)."""
+    devices = sorted(sub["device_label"].unique())
+    fig, axes = look.subplots(max(len(devices), 1), max(len(columns), 1), sharex=True)
+    seen, statuses = set(), set()
+    for r, dev in enumerate(devices):
+        for c, value in enumerate(columns):
+            ax = axes[r, c]
+            panel = sub[sub["device_label"].eq(dev) & sub[by].eq(value)]
+            s, st = _draw_series(ax, panel, x, y, band=y == "median_s")
+            seen, statuses = seen | s, statuses | st
+            xlabel, ylabel = labels[0] if r == len(devices) - 1 else "", labels[1] if c == 0 else ""
+            look.time_axes(ax, sub[x], title.format(value, dev), xlabel, ylabel)
+    look.outside_legend(fig, *look.legend_handles(seen, statuses), title="method")
+    return fig
+
+
+@look.styled
 def time_vs_n(df: pd.DataFrame, mode: str = "best", target: str = "det", batch: int | None = None) -> Figure:
     """Time per call vs n (log-log) per method with IQR bands; columns dtype, rows device.
 
@@ -81,26 +84,13 @@ def time_vs_n(df: pd.DataFrame, mode: str = "best", target: str = "det", batch: 
     """
     batch = int(df["batch"].min()) if batch is None else batch
     sub, mode_text = select(df, mode, target, batch)
-    dtypes, devices = ordered(sub["dtype"], DTYPE_ORDER), sorted(sub["device_label"].unique())
-    fig, axes = subplots(max(len(devices), 1), max(len(dtypes), 1), sharex=True)
-    seen, statuses = set(), set()
-    for r, dev in enumerate(devices):
-        for c, dt in enumerate(dtypes):
-            ax = axes[r, c]
-            panel = sub[sub["device_label"].eq(dev) & sub["dtype"].eq(dt)]
-            s, st = _draw_series(ax, panel, "n", "median_s", band=True)
-            seen, statuses = seen | s, statuses | st
-            log_int_axis(ax, sub["n"], "x")
-            log_time_axis(ax)
-            ax.set_title(f"{dt} · {dev}")
-            ax.set_xlabel("matrix size n" if r == len(devices) - 1 else "")
-            ax.set_ylabel("time per call (median)" if c == 0 else "")
-    outside_legend(fig, *legend_handles(seen, statuses), title="method")
+    dtypes = look.ordered(sub["dtype"], look.DTYPE_ORDER)
+    fig = _time_grid(sub, "dtype", dtypes, "n", "median_s", "{} · {}", ("matrix size n", "time per call (median)"))
     what = "det(A) + gradient" if target == "det" else "log|det(A)| + gradient"
-    return finish(fig, f"Time per call of {what} vs n — batch {batch}, {mode_text}; bands: interquartile range")
+    return look.finish(fig, f"Time per call of {what} vs n — batch {batch}, {mode_text}; bands: interquartile range")
 
 
-@styled
+@look.styled
 def time_vs_batch(
     df: pd.DataFrame, mode: str = "best", target: str = "det", dtype: str = "float64", ns: list[int] | None = None
 ) -> Figure:
@@ -110,19 +100,6 @@ def time_vs_batch(
     all_n = sorted(int(n) for n, k in batches_per_n.items() if k > 1) or sorted(int(n) for n in batches_per_n.index)
     if ns is None:  # up to four sizes spread over those measured at more than one batch size
         ns = all_n if len(all_n) <= 4 else [all_n[int(round(i))] for i in np.linspace(0, len(all_n) - 1, 4)]
-    devices = sorted(sub["device_label"].unique())
-    fig, axes = subplots(max(len(devices), 1), max(len(ns), 1), sharex=True)
-    seen, statuses = set(), set()
-    for r, dev in enumerate(devices):
-        for c, n in enumerate(ns):
-            ax = axes[r, c]
-            panel = sub[sub["device_label"].eq(dev) & sub["n"].eq(n)]
-            s, st = _draw_series(ax, panel, "batch", "time_per_matrix_s", band=False)
-            seen, statuses = seen | s, statuses | st
-            log_int_axis(ax, sub["batch"], "x")
-            log_time_axis(ax)
-            ax.set_title(f"n = {n} · {dev}")
-            ax.set_xlabel("batch size (matrices per call)" if r == len(devices) - 1 else "")
-            ax.set_ylabel("time per matrix (median / batch)" if c == 0 else "")
-    outside_legend(fig, *legend_handles(seen, statuses), title="method")
-    return finish(fig, f"Time per matrix vs batch size — {dtype}, target {target}, {mode_text}; lower is better")
+    labels = ("batch size (matrices per call)", "time per matrix (median / batch)")
+    fig = _time_grid(sub, "n", ns, "batch", "time_per_matrix_s", "n = {} · {}", labels)
+    return look.finish(fig, f"Time per matrix vs batch size — {dtype}, target {target}, {mode_text}; lower is better")
