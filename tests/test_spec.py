@@ -71,7 +71,10 @@ def test_shards_cover_every_cell_once():
         parts = [shard_cells(cells, k, n) for k in range(1, n + 1)]
         keys = [c.key for p in parts for c in p]
         assert sorted(keys) == sorted(c.key for c in cells)
-        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+        # a problem's cells (one group, timed together) stay in one shard; problems are spread evenly
+        problems = [{c.problem_key for c in p} for p in parts]
+        assert sum(map(len, problems)) == len({c.problem_key for c in cells})
+        assert max(map(len, problems)) - min(map(len, problems)) <= 1
     assert parse_shard("2/3") == (2, 3)
     for bad in ("3/2", "0/2", "x", "1/0"):
         with pytest.raises(DetgradError, match="--shard"):

@@ -1,9 +1,10 @@
-"""Run files: write, load, truncated tail, schema version, merge, accuracy and inputs helpers."""
+"""Run files: write, load (v2 and a real v1 file), truncated tail, schema version, merge, accuracy and inputs helpers."""
 
 from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,11 +12,12 @@ import pytest
 from detgrad.errors import DetgradError
 from detgrad.runs import RunWriter, load_run, make_header, make_record, merge_runs, records_frame, repair_tail
 from detgrad.runs.samples import Timing
-from detgrad.runs.schema import Cell
+from detgrad.runs.schema import SCHEMA_VERSION, Cell
 from detgrad.sweep.accuracy import check, reference
 from detgrad.sweep.inputs import make_matrices
 
 CELLS = [Cell("closed", "graph", "det", n, 4, "float64") for n in (1, 2, 3)]
+V1_FILE = Path(__file__).parent / "data" / "run_v1.jsonl"  # six records cut from a real schema-v1 run
 
 
 def write_run(path, cells, run_id="r1"):
@@ -28,12 +30,31 @@ def test_roundtrip_and_frame(tmp_path):
     path = tmp_path / "run.jsonl"
     write_run(path, CELLS)
     header, records = load_run(path)
-    assert header["schema_version"] == 1 and header["run_id"] == "r1"
+    assert header["schema_version"] == SCHEMA_VERSION == 2 and header["run_id"] == "r1"
     r = records[0]
     assert r["median_s"] == 1.5e-3 and r["calls_per_sample"] == 4 and r["noisy"] is True and r["trace_s"] == 0.5
     assert r["peak_mem_bytes"] is None and r["family"] == "detgrad" and r["key"] == CELLS[0].key
     df = records_frame(path)
     assert len(df) == 3 and set(df["run_id"]) == {"r1"}
+
+
+def test_v2_fields_round_trip(tmp_path):
+    path = tmp_path / "run.jsonl"
+    timing = Timing([1e-3, 2e-3, 1.5e-3], 4, 8, positions=[0, 2, 1])
+    with RunWriter(path, make_header({"name": "t"}, {}, "r2"), fsync=False) as w:
+        w.write(make_record(CELLS[1], "ok", timing=timing, group_id="g1", canary_s=[1e-4, 1.1e-4, 1e-4]))
+    (r,) = load_run(path)[1]
+    assert r["group"] == CELLS[1].problem_key == "det/n=2/batch=4/float64/CPU:0/threads=0/cond=none"
+    assert r["group_id"] == "g1" and r["position"] == [0, 2, 1] and r["canary_s"] == [1e-4, 1.1e-4, 1e-4]
+    assert r["samples_s"] == [1e-3, 2e-3, 1.5e-3] and r["median_s"] == 1.5e-3
+
+
+def test_v1_file_still_loads():
+    header, records = load_run(V1_FILE)
+    assert header["schema_version"] == 1 and len(records) == 6
+    assert "group_id" not in records[0] and records[0]["samples_s"]
+    df = records_frame(V1_FILE)
+    assert set(df["method"]) == {"builtin", "lu", "eigenlu"}
 
 
 def test_truncated_tail_is_skipped_and_repaired(tmp_path):

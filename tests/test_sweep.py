@@ -3,7 +3,9 @@
 One sweep on a CPU split into two logical devices covers: the device axis
 (CPU:0, CPU:1, a missing GPU:0 -> unsupported), a worker that dies on a cell
 (-> oom, restarted), unsupported methods, accuracy and timing fields.  A
-second sweep is SIGKILLed after its first record and resumed.
+second sweep is SIGKILLed after its first record and resumed.  A third has a
+worker crash inside a group (the bad cell is isolated) and is then cut to a
+partial group and resumed.
 """
 
 from __future__ import annotations
@@ -90,3 +92,31 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path, capsys):
     assert after[: len(before)] == before
     assert main(["sweep", str(spec), "--out", str(out)]) == 1  # exists without --resume
     assert "--resume" in capsys.readouterr().err
+
+
+def test_crash_inside_a_group_is_isolated_and_a_partial_group_resumes(tmp_path, monkeypatch):
+    data = {
+        "name": "grp",
+        "settings": FAST,
+        "axes": {"method": ["closed", "inverse"], "mode": ["eager", "graph"], "n": [2], "batch": [2], "dtype": ["float64"]},
+    }
+    spec = parse_spec(data, "grp")
+    monkeypatch.setenv(CRASH_HOOK, "detgrad/inverse/graph/")
+    records = Sweep(spec, tmp_path / "a").run()
+    by = {(r["method"], r["mode"]): r for r in records}
+    assert by["inverse", "graph"]["status"] == "oom"  # the group crashed; alone, only this cell does
+    for key in [("closed", "eager"), ("closed", "graph"), ("inverse", "eager")]:
+        assert by[key]["status"] == "ok" and len(by[key]["samples_s"]) == len(by[key]["canary_s"]) >= 3
+    assert len({r["group_id"] for r in records if r["status"] == "ok"}) == 3  # re-measured one at a time
+
+    monkeypatch.delenv(CRASH_HOOK)
+    lines = (tmp_path / "a" / "run.jsonl").read_text().splitlines()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "run.jsonl").write_text("\n".join(lines[:2]) + "\n")  # header + one record of the group
+    resumed = Sweep(spec, tmp_path / "b", resume=True).run()
+    assert sorted(r["key"] for r in resumed) == sorted(c.key for c in spec.cells())
+    new = resumed[1:]
+    assert all(r["status"] == "ok" for r in new) and len({r["group_id"] for r in new}) == 1  # the rest, as one group
+    assert new[0]["group_id"] != resumed[0]["group_id"] and new[0]["group"] == resumed[0]["group"]
+    rounds = {len(r["samples_s"]) for r in new}
+    assert len(rounds) == 1 and sorted(p for r in new for p in r["position"][:1]) == [0, 1, 2]

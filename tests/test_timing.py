@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from detgrad.runs.samples import summarize
-from detgrad.sweep.timing import FakeClock, TimingConfig, measure, time_first_call
+from detgrad.sweep.timing import FakeClock, TimingConfig, measure, measure_group, round_order, time_first_call
 
 
 def test_autorange_grows_block_and_rotates_buffers():
@@ -66,3 +66,51 @@ def test_summarize_quiet_and_empty():
     s = summarize([1.0, 1.01, 0.99, 1.0])
     assert s.median_s == 1.0 and s.noisy is False
     assert summarize([]).median_s is None and summarize([]).noisy is None
+
+
+def _group_calls(clock, means, log):
+    def make(j):
+        def call(i):
+            log.append(j)
+            clock.tick(means[j])
+
+        return call
+
+    return [make(j) for j in range(len(means))]
+
+
+def test_group_rounds_are_paired_and_rotated():
+    clock, log = FakeClock(), []
+    means = [1e-3, 2e-3, 4e-3]
+    config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=0.012, min_samples=3, max_samples=9)
+    g = measure_group(_group_calls(clock, means, log), config, clock, seed=5)
+    assert g.rounds == 6 and all(e is None for e in g.errors)  # 3 cells x 12 ms budget = 36 ms; a round takes 7 ms
+    for t, mean in zip(g.timings, means, strict=True):
+        assert len(t.samples_s) == g.rounds and all(s == pytest.approx(mean) for s in t.samples_s)
+    firsts = [[t.positions[r] for t in g.timings].index(0) for r in range(g.rounds)]
+    assert firsts == [0, 1, 2, 0, 1, 2]  # each cell leads equally often
+    assert [round_order(3, r, np.random.default_rng(5)) for r in range(3)] == [
+        round_order(3, r, np.random.default_rng(5)) for r in range(3)
+    ]  # seeded: the same orders every time
+    for r in range(g.rounds):  # every round is a permutation
+        assert sorted(t.positions[r] for t in g.timings) == [0, 1, 2]
+
+
+def test_group_budget_scales_with_cells_and_failures_leave():
+    clock = FakeClock()
+    means = [1e-3, 1e-3]
+    calls = _group_calls(clock, means, [])
+    state = {"n": 0}
+
+    def flaky(i):  # fails in the rounds, after warm-up and autorange
+        state["n"] += 1
+        clock.tick(1e-3)
+        if state["n"] > 4:
+            raise RuntimeError("boom")
+
+    config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=0.01, min_samples=3, max_samples=100)
+    g = measure_group([*calls, flaky], config, clock)
+    assert isinstance(g.errors[2], RuntimeError) and g.timings[2] is None
+    # budget 3 cells x 10 ms: 2 rounds of 3 ms, the round it fails in (3 ms), then 11 of 2 ms without it
+    assert g.rounds == 14
+    assert len(g.timings[0].samples_s) == len(g.timings[1].samples_s) == g.rounds

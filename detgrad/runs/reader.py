@@ -1,4 +1,4 @@
-"""Tolerant reader of detgrad run files (schema v1, JSON Lines).
+"""Tolerant reader of detgrad run files (schema v1 and v2, JSON Lines).
 
 A run file starts with one header line (``"kind": "header"``, the schema
 version, the sweep spec and the environment) followed by one line per
@@ -56,7 +56,9 @@ def load_run(path: str | PathLike[str]) -> tuple[dict[str, Any], list[dict[str, 
     Returns:
         ``(header, records)``: the header dict and the list of cell dicts in
         file order.  Lines of an unknown ``kind`` are ignored (forward
-        compatible additions within schema v1).
+        compatible additions).  Records of a v1 file come back as
+        written: they lack the v2 fields (``group_id``, ``position``,
+        ``canary_s``), which readers treat as "not paired".
 
     Raises:
         DetgradError: missing or unreadable file, not a run file, unknown

@@ -18,11 +18,13 @@ NOISY_IQR_RATIO = 0.10
 
 @dataclass(frozen=True)
 class Timing:
-    """Raw samples (seconds per call) and the calls per sample block."""
+    """Raw samples (seconds per call), the calls per sample block and, when timed in
+    interleaved rounds, the cell's position in each round's order (one per sample)."""
 
     samples_s: list[float] = field(default_factory=list)
     calls_per_sample: int = 0
     warmup_calls: int = 0
+    positions: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,36 @@
-"""The run-file schema v1: JSON Lines with a header line then one record per cell.
+"""The run-file schema v2: JSON Lines with a header line then one record per cell.
 
 Header::
 
-    {"kind": "header", "schema": "detgrad-run", "schema_version": 1, "run_id", "created",
+    {"kind": "header", "schema": "detgrad-run", "schema_version": 2, "run_id", "created",
      "spec": {...}, "environment": {...}}
 
-Record (one per cell, appended and flushed as the cell finishes)::
+Record (one per cell, appended and flushed as its group finishes)::
 
     {"kind": "cell", "key", "family", "method", "mode", "target", "n", "batch", "dtype",
      "device", "threads", "cond", "status", "reason", "samples_s", "calls_per_sample",
      "median_s", "iqr_s", "min_s", "noisy", "trace_s", "value_rel_err", "grad_rel_err",
-     "peak_mem_bytes", "flops", "started", "wall_s"}
+     "peak_mem_bytes", "flops", "started", "wall_s",
+     "group", "group_id", "position", "canary_s"}                          (new in v2)
 
 Times are seconds per call (value + gradient of the whole batch); ``flops``
 is ``Method.flops(n)`` for one matrix; ``peak_mem_bytes`` is None on CPU.
 Non-finite floats are stored as null (JSON has no inf/nan).  Nothing here
 imports TensorFlow.
+
+v2 measures the cells of one problem together (:attr:`Cell.problem_key`: every axis but
+family, method and mode) in interleaved rounds, one block of every cell per round:
+
+``group``     the problem key, shared by the cells of a group
+``group_id``  one id per measured group; records with the same ``group_id`` were timed in
+              the same rounds, so ``samples_s[r]`` of one and of another are *paired*
+``samples_s`` one sample per round: ``samples_s[r]`` is the cell's seconds per call in round r
+``position``  the cell's place (0 = first) in round r's order, which is shuffled per round
+``canary_s``  seconds per call of a fixed reference workload timed in the same rounds
+              (the drift reference of ``detgrad compare``), aligned with ``samples_s``
+
+A v1 record has none of these; its samples are independent blocks (readers treat them as
+unpaired).  :data:`SUPPORTED_VERSIONS` lists what the reader accepts.
 """
 
 from __future__ import annotations
@@ -29,8 +44,8 @@ from typing import Any
 from detgrad.runs.samples import Timing, summarize
 
 SCHEMA = "detgrad-run"
-SCHEMA_VERSION = 1
-SUPPORTED_VERSIONS = (1,)  # schema versions the reader accepts
+SCHEMA_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)  # schema versions the reader accepts
 STATUSES = ("ok", "unsupported", "error", "nonfinite", "wrong", "oom", "timeout")
 
 
@@ -56,6 +71,12 @@ class Cell:
             f"{self.family}/{self.method}/{self.mode}/{self.target}/n={self.n}/batch={self.batch}/"
             f"{self.dtype}/{self.device}/threads={self.threads}/cond={cond}"
         )
+
+    @property
+    def problem_key(self) -> str:
+        """Every axis but family, method and mode: cells with equal problem keys are timed as one group."""
+        cond = "none" if self.cond is None else f"{self.cond:g}"
+        return f"{self.target}/n={self.n}/batch={self.batch}/{self.dtype}/{self.device}/threads={self.threads}/cond={cond}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,7 +133,8 @@ def make_record(
     wall_s: float = 0.0,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A schema-v1 cell record; ``fields`` sets trace_s, value_rel_err, grad_rel_err, peak_mem_bytes."""
+    """A schema-v2 cell record; ``fields`` sets trace_s, value_rel_err, grad_rel_err, peak_mem_bytes,
+    group_id and canary_s (``group`` is the cell's problem key, ``position`` comes from ``timing``)."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     samples = list(timing.samples_s) if timing else []
@@ -134,6 +156,10 @@ def make_record(
         flops=_flops(cell),
         started=started or utc_now(),
         wall_s=wall_s,
+        group=cell.problem_key,
+        group_id=None,
+        position=list(timing.positions) if timing else [],
+        canary_s=[],
     )
     record.update(fields)
     return {k: _finite(v) for k, v in record.items()}

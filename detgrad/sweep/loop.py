@@ -1,14 +1,19 @@
-"""Run a sweep: cells -> worker subprocesses -> records appended to a run file.
+"""Run a sweep: groups of cells -> worker subprocesses -> records appended to a run file.
 
-Cells are measured one at a time (timings of concurrent cells would
-disturb each other) in a worker process per (threads, logical_cpus)
-configuration (``python -m detgrad.sweep.worker``).  Cells a method cannot run
-(``Method.support_problem``) or that exceed ``max_bytes`` are recorded as
-``unsupported`` without a worker.  A worker that does not answer within
-``timeout_s`` is killed (cell ``timeout``); one that dies gets its cell
-recorded as ``oom`` (SIGKILL, the OOM killer's signal) or ``error`` and is
-restarted on the next cell.  Every record is appended and flushed as soon
-as the cell finishes, so ``resume`` loses nothing that finished.
+The cells of one problem (:attr:`Cell.problem_key`: every axis but method, family and
+mode) form a *group*, measured together in one worker request (``{"op": "group"}``):
+same inputs, timed paired in interleaved rounds (:mod:`detgrad.sweep.measure`).  Groups
+run one at a time (timings of concurrent work would disturb each other) in a worker
+process per (threads, logical_cpus) configuration (``python -m detgrad.sweep.worker``).
+Cells a method cannot run (``Method.support_problem``) or that exceed ``max_bytes`` are
+recorded as ``unsupported`` without a worker.  A worker that does not answer within
+``timeout_s`` x the group's size is killed; one that dies or times out inside a group of
+several is restarted and the group's cells are measured again one at a time, so only the
+bad cell is recorded as ``timeout``, ``oom`` (SIGKILL, the OOM killer's signal) or
+``error`` and its neighbours still get measured.  The records of a group are appended and
+flushed as soon as the group finishes, so an interruption loses at most the group in
+progress, and ``resume`` measures the cells still missing (the rest of an interrupted
+group becomes a smaller group).
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from typing import Any
 
 from detgrad.errors import DetgradError
 from detgrad.runs.reader import load_run
-from detgrad.runs.schema import Cell, make_header, make_record, utc_now
+from detgrad.runs.schema import SCHEMA_VERSION, Cell, make_header, make_record, utc_now
 from detgrad.runs.writer import RunWriter, repair_tail
 from detgrad.sweep.inputs import estimated_bytes
 from detgrad.sweep.progress import Progress
 from detgrad.sweep.spec import SweepSpec, shard_cells
+
+SLOWDOWN_HOOK = "DETGRAD_TEST_SLOWDOWN"  # see detgrad.sweep.measure (not imported here: it imports TensorFlow)
 
 STARTUP_TIMEOUT_S = 300.0
 
@@ -158,6 +165,14 @@ def start_worker_early(data: dict[str, Any], out_dir: str | os.PathLike[str]) ->
     return Worker(threads, logical, worker_log(Path(out_dir), threads))
 
 
+def group_cells(cells: list[Cell]) -> list[list[Cell]]:
+    """The cells grouped by problem (threads first, so a worker configuration runs in one stretch)."""
+    groups: dict[tuple[int, str], list[Cell]] = {}
+    for cell in sorted(cells, key=lambda c: (c.threads, c.problem_key, c.key)):
+        groups.setdefault((cell.threads, cell.problem_key), []).append(cell)
+    return list(groups.values())
+
+
 def run_file_name(shard: tuple[int, int] | None) -> str:
     return "run.jsonl" if shard is None else f"run.shard-{shard[0]}-of-{shard[1]}.jsonl"
 
@@ -198,7 +213,12 @@ class Sweep:
             if not self.resume:
                 raise DetgradError(f"{self.path} already exists; pass --resume to continue it or choose another --out")
             repair_tail(self.path)
-            _, records = load_run(self.path)
+            header, records = load_run(self.path)
+            if header.get("schema_version") != SCHEMA_VERSION:
+                raise DetgradError(
+                    f"{self.path} has run-file schema v{header.get('schema_version')}; this detgrad writes "
+                    f"v{SCHEMA_VERSION} and cannot append to it: choose another --out"
+                )
             return RunWriter(self.path), records
         threads = self.cells[0].threads if self.cells else 0
         try:
@@ -208,13 +228,13 @@ class Sweep:
         env.pop("kind", None)
         shard = None if self.shard is None else f"{self.shard[0]}/{self.shard[1]}"
         spec = dict(self.spec.to_dict(), settings=self.settings, shard=shard)
+        if os.environ.get(SLOWDOWN_HOOK):  # a run with an injected slowdown says so
+            spec["test_slowdown"] = os.environ[SLOWDOWN_HOOK]
         return RunWriter(self.path, make_header(spec, env)), []
 
     def _measure(self, cell: Cell) -> dict[str, Any]:
+        """One cell alone (``{"op": "cell"}``); a worker failure becomes the cell's status."""
         started, t0 = utc_now(), time.perf_counter()
-        problem = precheck(cell, self.settings)
-        if problem:
-            return make_record(cell, "unsupported", problem, started=started)
         try:
             worker = self._worker(cell.threads)
             request = {"op": "cell", "cell": cell.to_dict(), "settings": self.settings}
@@ -223,6 +243,18 @@ class Sweep:
             self._drop_worker(cell.threads)
             return make_record(cell, exc.status, exc.reason, started=started, wall_s=time.perf_counter() - t0)
 
+    def _measure_group(self, cells: list[Cell]) -> list[dict[str, Any]]:
+        """The records of a group of runnable cells; after a worker failure, each cell alone."""
+        if len(cells) == 1:
+            return [self._measure(cells[0])]
+        try:
+            worker = self._worker(cells[0].threads)
+            request = {"op": "group", "cells": [c.to_dict() for c in cells], "settings": self.settings}
+            return worker.request(request, float(self.settings["timeout_s"]) * len(cells))["records"]
+        except WorkerFailure:
+            self._drop_worker(cells[0].threads)
+            return [self._measure(cell) for cell in cells]
+
     def run(self, progress: Progress | None = None) -> list[dict[str, Any]]:
         """Measure every cell not yet in the run file; return all records of this shard."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -230,15 +262,28 @@ class Sweep:
         wanted = {c.key for c in self.cells}
         records = [r for r in previous if r["key"] in wanted]
         done = {r["key"] for r in records}
-        todo = sorted((c for c in self.cells if c.key not in done), key=lambda c: (c.threads, c.key))
+        todo = [c for c in self.cells if c.key not in done]
         progress = progress or Progress(len(self.cells), len(self.cells) - len(todo))
         try:
-            for cell in todo:
-                progress.start(cell.label())
-                record = self._measure(cell)
-                writer.write(record)
-                records.append(record)
-                progress.finish(record["status"], record.get("wall_s") or 0.0)
+            for group in group_cells(todo):
+                runnable = []
+                for cell in group:
+                    problem = precheck(cell, self.settings)
+                    if problem:
+                        record = make_record(cell, "unsupported", problem)
+                        writer.write(record)
+                        records.append(record)
+                        progress.finish("unsupported", 0.0)
+                    else:
+                        runnable.append(cell)
+                if not runnable:
+                    continue
+                methods = ", ".join(dict.fromkeys(f"{c.method} {c.mode}" for c in runnable))
+                progress.start(f"{runnable[0].label().split(' ', 2)[2]}: {methods}")
+                for record in self._measure_group(runnable):
+                    writer.write(record)
+                    records.append(record)
+                    progress.finish(record["status"], record.get("wall_s") or 0.0)
         finally:
             writer.close()
             for config in list(self._workers):

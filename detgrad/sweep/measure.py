@@ -1,4 +1,12 @@
-"""Run one cell in this process: inputs -> first call -> accuracy -> timing -> record.
+"""Run one group of cells in this process: inputs -> first calls -> accuracy -> paired timing -> records.
+
+A group is the cells of one problem (:attr:`Cell.problem_key`: every axis but
+method, family and mode).  They share the input matrices (seeded by the problem,
+so their accuracy is comparable too) and are timed in interleaved rounds by
+:func:`detgrad.sweep.timing.measure_group`, together with a *canary*: a fixed
+eager ``tf.linalg.matmul`` of two 96 x 96 float64 matrices on the group's device,
+whose per-round times (``canary_s``) show how fast the machine was in each round.
+``run_cell`` is a group of one.
 
 The timed computation is value + gradient of one method on a
 ``(batch, n, n)`` input:
@@ -14,12 +22,21 @@ same Python function (tape inside) in ``tf.function``; ``xla`` adds
 Peer cells (family jax/torch/numpy, :mod:`detgrad.sweep.peers`) run the peer's
 value + gradient on the same input buffers; their calls return host arrays.
 Peak device memory comes from ``tf.config.experimental.get_memory_info``
-on GPU; it is n/a (None) on CPU.
+on GPU (reset before each cell's first call, read after its accuracy check);
+it is n/a (None) on CPU.
+
+Test hook: the environment variable ``DETGRAD_TEST_SLOWDOWN=METHOD:FACTOR``
+(e.g. ``lu:1.2``) makes every timed call of that method busy-wait
+(FACTOR - 1) x its own measured time, inside the timed region: a known,
+injected slowdown for testing ``detgrad compare``.
 """
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +49,10 @@ from detgrad.runs.schema import Cell, make_record, utc_now
 from detgrad.sweep import peers
 from detgrad.sweep.accuracy import check
 from detgrad.sweep.inputs import buffer_seeds, estimated_bytes, make_matrices
-from detgrad.sweep.timing import Timing, TimingConfig, measure, time_first_call
+from detgrad.sweep.timing import TimingConfig, measure_group, time_first_call
+
+SLOWDOWN_HOOK = "DETGRAD_TEST_SLOWDOWN"  # tests: "METHOD:FACTOR" slows that method's timed calls
+CANARY_N = 96
 
 
 def tf_device(device: str) -> str:
@@ -101,16 +121,54 @@ def _host(x: Any) -> np.ndarray:
     return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
-def prepare(cell: Cell, settings: dict[str, Any]) -> PreparedCell:
-    """Make input buffers on the device and the forcing call ``call(i)``."""
+def group_inputs(cell: Cell, settings: dict[str, Any]) -> list[np.ndarray]:
+    """The input buffers of the cell's problem: seeded by the problem key, so every cell of a group gets the same."""
     buffers = max(1, int(settings.get("buffers", 4)))
-    seeds = buffer_seeds(int(settings.get("seed", 0)), cell.key, buffers)
-    arrays = [make_matrices(cell.batch, cell.n, cell.dtype, cell.cond, s) for s in seeds]
+    seeds = buffer_seeds(int(settings.get("seed", 0)), cell.problem_key, buffers)
+    return [make_matrices(cell.batch, cell.n, cell.dtype, cell.cond, s) for s in seeds]
+
+
+def device_tensors(arrays: list[np.ndarray], device: str) -> list[tf.Tensor]:
+    """Copies of ``arrays`` on ``device`` (shared by the detgrad cells of a group)."""
+    with tf.device(tf_device(device)):
+        return [tf.identity(tf.constant(a)) for a in arrays]
+
+
+def slowdown_factor(method: str) -> float | None:
+    """The injected slowdown for ``method`` from ``DETGRAD_TEST_SLOWDOWN`` (tests only), or None."""
+    name, _, factor = os.environ.get(SLOWDOWN_HOOK, "").partition(":")
+    return float(factor) if name == method and factor else None
+
+
+def with_slowdown(
+    call: Callable[[int], Any], factor: float, clock: Callable[[], float] = time.perf_counter
+) -> Callable[[int], None]:
+    """``call`` followed by a busy-wait of (factor - 1) x the call's own time (the test hook)."""
+
+    def slowed(i: int) -> None:
+        t0 = clock()
+        call(i)
+        end = clock() + (factor - 1.0) * (clock() - t0)
+        while clock() < end:
+            pass
+
+    return slowed
+
+
+def prepare(
+    cell: Cell, settings: dict[str, Any], arrays: list[np.ndarray] | None = None, tensors: list[tf.Tensor] | None = None
+) -> PreparedCell:
+    """Make input buffers on the device (or reuse the group's) and the forcing call ``call(i)``."""
+    arrays = group_inputs(cell, settings) if arrays is None else arrays
+    buffers = len(arrays)
+    factor = slowdown_factor(cell.method)
     if cell.family != "detgrad":
-        return prepare_peer(cell, arrays)
+        prepared = prepare_peer(cell, arrays)
+        if factor:
+            prepared.call = with_slowdown(prepared.call, factor)
+        return prepared
     gpu = cell.device.startswith("GPU")
-    with tf.device(tf_device(cell.device)):
-        tensors = [tf.identity(tf.constant(a)) for a in arrays]
+    tensors = device_tensors(arrays, cell.device) if tensors is None else tensors
     fn = build_fn(cell)
 
     def call_once(i: int) -> tuple[Any, Any]:
@@ -126,7 +184,23 @@ def prepare(cell: Cell, settings: dict[str, Any]) -> PreparedCell:
             value.numpy()
             grad.numpy()
 
-    return PreparedCell(cell, call_once, call, arrays, gpu)
+    return PreparedCell(cell, call_once, with_slowdown(call, factor) if factor else call, arrays, gpu)
+
+
+def canary(device: str) -> Callable[[int], None]:
+    """The drift reference timed in every round: eager ``matmul`` of a fixed 96 x 96 float64 matrix."""
+    gpu = device.startswith("GPU")
+    a = device_tensors([np.random.default_rng(96).standard_normal((CANARY_N, CANARY_N))], device)[0]
+
+    def call(i: int) -> None:
+        with tf.device(tf_device(device)):
+            c = tf.linalg.matmul(a, a)
+        if gpu:
+            tf.test.experimental.sync_devices()
+        else:
+            c.numpy()
+
+    return call
 
 
 def _status_of(exc: BaseException) -> tuple[str, str]:
@@ -135,34 +209,83 @@ def _status_of(exc: BaseException) -> tuple[str, str]:
     return status, f"{type(exc).__name__}: {first}"
 
 
-def run_cell(cell: Cell, settings: dict[str, Any]) -> dict[str, Any]:
-    """Measure one cell in this process and return its run-file record."""
-    started, t0 = utc_now(), time.perf_counter()
-    fields: dict[str, Any] = {}
-
-    def done(status: str, reason: str | None = None, timing: Timing | None = None) -> dict[str, Any]:
-        return make_record(cell, status, reason, timing=timing, started=started, wall_s=time.perf_counter() - t0, **fields)
-
+def _problem(cell: Cell, settings: dict[str, Any]) -> str | None:
     problem = cell_problem(cell) or device_problem(cell.device)
     limit = int(settings.get("max_bytes") or 0)
     need = estimated_bytes(cell, int(settings.get("buffers", 4)))
     if not problem and limit and need > limit:
         problem = f"needs about {need / 2**30:.1f} GiB > max_bytes {limit / 2**30:.1f} GiB"
-    if problem:
-        return done("unsupported", problem)
-    try:
-        prepared = prepare(cell, settings)
-        if prepared.gpu:
-            tf.config.experimental.reset_memory_stats(cell.device)
-        trace_s, (value, grad) = time_first_call(lambda: prepared.call_once(0))
-        fields["trace_s"] = trace_s
-        k = max(1, int(settings.get("accuracy_sample", 4)))
-        acc = check(prepared.inputs[0][:k], _host(value)[:k], _host(grad)[:k], cell.target, cell.dtype)
-        del value, grad
-        fields["value_rel_err"], fields["grad_rel_err"] = acc.value_rel_err, acc.grad_rel_err
-        timing = measure(prepared.call, TimingConfig.from_settings(settings))
-        if prepared.gpu:
-            fields["peak_mem_bytes"] = int(tf.config.experimental.get_memory_info(cell.device)["peak"])
-    except (Exception, MemoryError) as exc:  # noqa: BLE001 - every failure becomes a status
-        return done(*_status_of(exc))
-    return done(acc.status, acc.reason, timing)
+    return problem
+
+
+@dataclass
+class _Ready:
+    """A cell that passed its first call and accuracy check, waiting for the rounds."""
+
+    index: int
+    prepared: PreparedCell
+    acc: Any
+    fields: dict[str, Any]
+    wall_s: float
+
+
+def _first_call(cell: Cell, prepared: PreparedCell, fields: dict[str, Any], settings: dict[str, Any]) -> Any:
+    if prepared.gpu:
+        tf.config.experimental.reset_memory_stats(cell.device)
+    trace_s, (value, grad) = time_first_call(lambda: prepared.call_once(0))
+    fields["trace_s"] = trace_s
+    k = max(1, int(settings.get("accuracy_sample", 4)))
+    acc = check(prepared.inputs[0][:k], _host(value)[:k], _host(grad)[:k], cell.target, cell.dtype)
+    fields["value_rel_err"], fields["grad_rel_err"] = acc.value_rel_err, acc.grad_rel_err
+    if prepared.gpu:
+        fields["peak_mem_bytes"] = int(tf.config.experimental.get_memory_info(cell.device)["peak"])
+    return acc
+
+
+def run_group(cells: list[Cell], settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Measure the cells of one problem in this process, paired (see the module docstring); one record per cell."""
+    started, group_id = utc_now(), uuid.uuid4().hex[:12]
+    records: list[dict[str, Any] | None] = [None] * len(cells)
+    ready: list[_Ready] = []
+    arrays: list[np.ndarray] | None = None
+    tensors: list[tf.Tensor] | None = None
+    for index, cell in enumerate(cells):
+        t0, fields = time.perf_counter(), {"group_id": group_id}
+        problem = _problem(cell, settings)
+        if problem:
+            records[index] = make_record(cell, "unsupported", problem, started=started, **fields)
+            continue
+        try:
+            arrays = group_inputs(cell, settings) if arrays is None else arrays
+            if tensors is None and cell.family == "detgrad":
+                tensors = device_tensors(arrays, cell.device)
+            prepared = prepare(cell, settings, arrays, tensors)
+            acc = _first_call(cell, prepared, fields, settings)
+        except (Exception, MemoryError) as exc:  # noqa: BLE001 - every failure becomes a status
+            records[index] = make_record(cell, *_status_of(exc), started=started, wall_s=time.perf_counter() - t0, **fields)
+            continue
+        ready.append(_Ready(index, prepared, acc, fields, time.perf_counter() - t0))
+    if ready:
+        calls = [r.prepared.call for r in ready] + [canary(cells[0].device)]
+        seed = zlib.crc32(cells[0].problem_key.encode()) ^ int(settings.get("seed", 0))
+        t0 = time.perf_counter()
+        result = measure_group(calls, TimingConfig.from_settings(settings), seed=seed)
+        share = (time.perf_counter() - t0) / len(ready)
+        ref = result.timings[-1]
+        for j, r in enumerate(ready):
+            cell, timing, exc = r.prepared.cell, result.timings[j], result.errors[j]
+            wall = r.wall_s + share
+            if exc is not None:
+                records[r.index] = make_record(cell, *_status_of(exc), started=started, wall_s=wall, **r.fields)
+                continue
+            aligned = ref is not None and len(ref.samples_s) == len(timing.samples_s)
+            fields = dict(r.fields, canary_s=list(ref.samples_s) if aligned else [])
+            records[r.index] = make_record(
+                cell, r.acc.status, r.acc.reason, timing=timing, started=started, wall_s=wall, **fields
+            )
+    return [r for r in records if r is not None]
+
+
+def run_cell(cell: Cell, settings: dict[str, Any]) -> dict[str, Any]:
+    """Measure one cell in this process (a group of one) and return its run-file record."""
+    return run_group([cell], settings)[0]

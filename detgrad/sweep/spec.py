@@ -284,6 +284,8 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def shard_cells(cells: list[Cell], k: int, n: int) -> list[Cell]:
-    """Shard K of N: round-robin over cells sorted by key, so N shards cover each cell once."""
-    ordered = sorted(cells, key=lambda c: c.key)
-    return ordered[k - 1 :: n]
+    """Shard K of N: round-robin over problems sorted by key, so N shards cover each cell once
+    and the cells of one problem (a group, timed together) stay in one shard."""
+    problems = sorted({c.problem_key for c in cells})
+    mine = set(problems[k - 1 :: n])
+    return sorted((c for c in cells if c.problem_key in mine), key=lambda c: c.key)

@@ -16,6 +16,15 @@ Procedure (like ``timeit.Timer.autorange``):
    until ``budget_s`` of sampling has passed and at least ``min_samples``
    were taken, or ``max_samples`` were taken.
 
+``measure_group(calls, config, clock, seed)`` times several cells of one problem
+*paired*: steps 1 and 2 for each call (each gets its own block size k), then rounds
+r = 1, 2, ...: one block of every call per round, in an order shuffled per round
+(seeded; call r mod m goes first, so each call leads equally often), until
+``min_samples`` rounds are taken and ``budget_s`` x the number of calls has passed
+since the first round, or ``max_samples`` rounds are taken.  Sample r of every call
+comes from round r, so ratios of two calls' samples are measured side by side.  A call
+that raises is dropped from the following rounds and reported with its exception.
+
 Their statistics (median, IQR, min, noisy) are
 :func:`detgrad.runs.samples.summarize`, part of the run-file record.
 ``clock`` is injectable (a fake clock makes all of this deterministic in tests).
@@ -65,26 +74,29 @@ def _block(call: Callable[[int], Any], start: int, k: int, clock: Clock) -> floa
     return clock() - t0
 
 
-def measure(call: Callable[[int], Any], config: TimingConfig = TimingConfig(), clock: Clock = time.perf_counter) -> Timing:
-    """Warm up, autorange and sample ``call``; see the module docstring."""
+def _warm_and_autorange(call: Callable[[int], Any], config: TimingConfig, clock: Clock) -> tuple[int, int]:
+    """Steps 1 and 2: returns ``(k, calls made)``; the next call index is ``calls made``."""
     i = 0
     t_start = clock()
-    warm = 0
     for _ in range(config.warmup):
         call(i)
         i += 1
-        warm += 1
         if clock() - t_start > config.budget_s / 4:
             break
     k = 1
     while True:
         block = _block(call, i, k, clock)
         i += k
-        warm += k
         if block >= config.min_block_s:
-            break
+            return k, i
         # grow k towards the target, at least doubling, at most x10 per step
         k = int(min(10 * k, max(2 * k, np.ceil(k * config.min_block_s * 1.2 / max(block, 1e-9)))))
+
+
+def measure(call: Callable[[int], Any], config: TimingConfig = TimingConfig(), clock: Clock = time.perf_counter) -> Timing:
+    """Warm up, autorange and sample ``call``; see the module docstring."""
+    k, i = _warm_and_autorange(call, config, clock)
+    warm = i
     samples: list[float] = []
     t_sampling = clock()
     while len(samples) < config.max_samples:
@@ -93,6 +105,59 @@ def measure(call: Callable[[int], Any], config: TimingConfig = TimingConfig(), c
         samples.append(_block(call, i, k, clock) / k)
         i += k
     return Timing(samples, k, warm)
+
+
+def round_order(m: int, r: int, rng: np.random.Generator) -> list[int]:
+    """Order of round ``r`` over ``m`` calls: ``r mod m`` first, the others shuffled by ``rng``."""
+    first = r % m
+    rest = [j for j in rng.permutation(m).tolist() if j != first]
+    return [first, *rest]
+
+
+@dataclass
+class GroupTiming:
+    """What :func:`measure_group` returns: per call a :class:`Timing` or the exception it raised."""
+
+    timings: list[Timing | None]
+    errors: list[BaseException | None]
+    rounds: int
+
+
+def measure_group(
+    calls: list[Callable[[int], Any]], config: TimingConfig = TimingConfig(), clock: Clock = time.perf_counter, seed: int = 0
+) -> GroupTiming:
+    """Time ``calls`` in interleaved rounds (paired samples); see the module docstring."""
+    m = len(calls)
+    errors: list[BaseException | None] = [None] * m
+    ks, nxt = [1] * m, [0] * m
+    for j, call in enumerate(calls):
+        try:
+            ks[j], nxt[j] = _warm_and_autorange(call, config, clock)
+        except Exception as exc:  # noqa: BLE001 - reported per call
+            errors[j] = exc
+    warm = list(nxt)
+    samples: list[list[float]] = [[] for _ in range(m)]
+    positions: list[list[int]] = [[] for _ in range(m)]
+    rng = np.random.default_rng(seed)
+    budget = config.budget_s * m
+    t0 = clock()
+    rounds = 0
+    while rounds < config.max_samples and any(e is None for e in errors):
+        if rounds >= config.min_samples and clock() - t0 >= budget:
+            break
+        order = [j for j in round_order(m, rounds, rng) if errors[j] is None]
+        for pos, j in enumerate(order):
+            try:
+                block = _block(calls[j], nxt[j], ks[j], clock)
+            except Exception as exc:  # noqa: BLE001 - the call leaves the group
+                errors[j] = exc
+                continue
+            nxt[j] += ks[j]
+            samples[j].append(block / ks[j])
+            positions[j].append(pos)
+        rounds += 1
+    timings = [None if errors[j] else Timing(samples[j], ks[j], warm[j], positions[j]) for j in range(m)]
+    return GroupTiming(timings, errors, rounds)
 
 
 class FakeClock:

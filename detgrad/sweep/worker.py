@@ -3,14 +3,18 @@
 Protocol (JSON Lines): after TensorFlow is initialized the worker writes
 ``{"kind": "ready", "pid": ...}``; then for each request line on stdin
 
+    {"op": "group", "cells": [{...}, ...], "settings": {...}}      -> {"kind": "group", "records": [...]}
     {"op": "cell", "cell": {...Cell fields...}, "settings": {...}}  -> one cell record
     {"op": "env", "ceilings": true}                                -> {"kind": "environment", ...}
 
+(a group is the cells of one problem, timed paired in interleaved rounds:
+:func:`detgrad.sweep.measure.run_group`; a cell is a group of one)
 it writes exactly one JSON line on stdout.  It exits at end of input.
 TF's thread pools and logical devices can only be configured before TF
 initializes, hence one process per (threads, logical_cpus) configuration.
 The environment variable ``DETGRAD_TEST_KILL_WORKER_ON`` (tests only)
-makes the worker SIGKILL itself on a cell whose key contains its value.
+makes the worker SIGKILL itself on a cell (or a group with a cell) whose key
+contains its value; ``DETGRAD_TEST_SLOWDOWN`` is described in :mod:`detgrad.sweep.measure`.
 Anything else written to stdout (by TF or a method) goes to stderr, so the
 protocol stream stays clean.
 """
@@ -59,13 +63,16 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
 
         return {"kind": "environment", **collect(ceilings=bool(request.get("ceilings", True)))}
     from detgrad.runs.schema import Cell
-    from detgrad.sweep.measure import run_cell
+    from detgrad.sweep.measure import run_cell, run_group
 
-    cell = Cell.from_dict(request["cell"])
+    group = request.get("op") == "group"
+    cells = [Cell.from_dict(c) for c in (request["cells"] if group else [request["cell"]])]
     crash = os.environ.get(CRASH_HOOK)
-    if crash and crash in cell.key:  # test-only hook: die like the OOM killer would kill us
+    if crash and any(crash in cell.key for cell in cells):  # test-only hook: die like the OOM killer would kill us
         os.kill(os.getpid(), signal.SIGKILL)
-    return run_cell(cell, request.get("settings", {}))
+    if group:
+        return {"kind": "group", "records": run_group(cells, request.get("settings", {}))}
+    return run_cell(cells[0], request.get("settings", {}))
 
 
 def main(argv: list[str] | None = None) -> int:
