@@ -116,7 +116,7 @@ def test_cli_one_line_errors(tmp_path, capsys, kind):
     if kind == "corrupt":
         path.write_text('{"kind": "header"\n')
     elif kind == "future":
-        write_run(path, header() | {"schema_version": 2}, [cell(samples=[1e-3] * 3)])
+        write_run(path, header() | {"schema_version": 3}, [cell(samples=[1e-3] * 3)])  # newer than v2
     assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("detgrad: error:")

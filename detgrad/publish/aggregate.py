@@ -11,8 +11,14 @@ Derived columns (NaN where the cell has no time):
 ``matrices_per_s``     batch / median_s
 ``gflops``             flops * batch / median_s / 1e9, in *real* flops
 ``pct_peak``           100 * gflops / the run's measured GEMM GFLOP/s for the real dtype
-``speedup``            builtin's median_s in the same (n, batch, dtype, target, device, mode) / median_s
-``speedup_best``       the same against builtin's *fastest mode* (the headline number)
+``speedup``            builtin's time / the cell's time in the same problem and mode, with a 95 %
+                       interval ``speedup_lo`` .. ``speedup_hi``: the median of per-round ratios
+                       when both were timed in the same rounds (:mod:`detgrad.publish.paired`),
+                       else the ratio of medians with a NaN interval (v1 runs)
+``speedup_best``       the same against builtin's *fastest mode* (the headline number), with
+                       ``speedup_best_lo`` .. ``speedup_best_hi``; ``speedup_paired`` says which
+``noise``              iqr_s / median_s of the cell's per-round samples (``noisy``: > 10 %)
+``rounds``             the number of samples (rounds) behind median_s
 
 Complex dtypes: a record's ``flops`` is the count for a real matrix of the same
 ``n`` (e.g. 2n^3 for LU value + gradient); one complex multiply-add costs four
@@ -27,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from detgrad.publish.paired import add_speedups
 
 BASELINE = "builtin"
 DETGRAD = "detgrad"
@@ -47,6 +55,7 @@ _COLUMNS = {
     "samples_s": None, "calls_per_sample": np.nan, "median_s": np.nan, "iqr_s": np.nan, "min_s": np.nan,
     "noisy": None, "trace_s": np.nan, "value_rel_err": np.nan, "grad_rel_err": np.nan,
     "peak_mem_bytes": np.nan, "flops": np.nan, "started": None, "wall_s": np.nan,
+    "group": None, "group_id": None, "canary_s": None,
 }  # fmt: skip
 _NUMERIC = ["n", "batch", "threads", "cond", "median_s", "iqr_s", "min_s", "trace_s", "value_rel_err", "grad_rel_err",
             "peak_mem_bytes", "flops", "wall_s", "calls_per_sample"]  # fmt: skip
@@ -105,7 +114,7 @@ def tidy(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.Data
 
 
 def add_metrics(df: pd.DataFrame) -> pd.DataFrame:
-    """Add per-matrix time, throughput, GFLOP/s, % of peak and both speedups (returns a new frame)."""
+    """Add per-matrix time, throughput, GFLOP/s, % of peak, noise and both speedups with intervals (a new frame)."""
     df = df.copy()
     ok = df["status"].eq("ok") & (df["median_s"] > 0)
     t = df["median_s"].where(ok)
@@ -114,13 +123,9 @@ def add_metrics(df: pd.DataFrame) -> pd.DataFrame:
     factor = np.where(df["dtype"].astype(str).str.startswith("complex"), COMPLEX_FLOP_FACTOR, 1.0)
     df["gflops"] = df["flops"] * factor * df["batch"] / t / 1e9
     df["pct_peak"] = 100.0 * df["gflops"] / df["peak_gflops"]
-    base = df[ok & df["family"].eq(DETGRAD) & df["method"].eq(BASELINE)]
-    same_mode = base.groupby([*PROBLEM_AXES, "mode"], dropna=False)["median_s"].min().rename("builtin_s")
-    best_mode = base.groupby(PROBLEM_AXES, dropna=False)["median_s"].min().rename("builtin_best_s")
-    df = df.join(same_mode, on=[*PROBLEM_AXES, "mode"]).join(best_mode, on=PROBLEM_AXES)
-    df["speedup"] = df["builtin_s"] / t
-    df["speedup_best"] = df["builtin_best_s"] / t
-    return df
+    df["noise"] = df["iqr_s"].where(ok) / t
+    df["rounds"] = [len(s) if isinstance(s, list) else 0 for s in df["samples_s"]]
+    return add_speedups(df, PROBLEM_AXES, BASELINE, DETGRAD)
 
 
 def best_modes(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,64 @@
+"""Paired speedups (per-round ratios with an order-statistic interval) against hand-computed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic import cell, header
+
+from detgrad.publish import aggregate
+from detgrad.publish.paired import median_interval
+from detgrad.runs.reader import load_run
+
+RATIOS = [1.9, 1.5, 2.4, 1.7, 2.0, 2.2, 1.6, 2.3, 1.8, 2.1]  # builtin / lu per round, shuffled
+
+
+def test_median_interval_order_statistics():
+    med, lo, hi = median_interval(RATIOS)
+    # m = 10: P(B <= 1) = 11/1024 <= 2.5 % < P(B <= 2) = 56/1024, so [x_(2), x_(9)], coverage 97.9 %
+    assert (med, lo, hi) == (pytest.approx(1.95), 1.6, 2.3)
+    assert median_interval([3.0, 1.0, 2.0]) == (2.0, 1.0, 3.0)  # m <= 5: [min, max]
+    assert np.isnan(median_interval([2.0])[1]) and np.isnan(median_interval([])[0])
+
+
+def test_paired_speedup_is_the_median_of_round_ratios():
+    drift = 1.0 + 0.1 * np.arange(10)  # the machine slows down through the rounds; pairing cancels it
+    builtin = 2e-3 * drift
+    lu = builtin / np.array(RATIOS)
+    common = dict(group_id="g1", n=8)
+    df = aggregate.tidy(
+        [
+            (
+                header(),
+                [
+                    cell(samples=list(builtin), method="builtin", mode="graph", **common),
+                    cell(samples=list(builtin * 1.5), method="builtin", mode="eager", **common),
+                    cell(samples=list(lu), method="lu", mode="graph", **common),
+                    cell(samples=list(lu * 3.0), method="lu", mode="eager", **common),
+                ],
+            )
+        ]
+    )
+    lu_graph = df[df["method"].eq("lu") & df["mode"].eq("graph")].iloc[0]
+    assert lu_graph["speedup_paired"]
+    assert (lu_graph["speedup"], lu_graph["speedup_lo"], lu_graph["speedup_hi"]) == (pytest.approx(1.95), 1.6, 2.3)
+    assert lu_graph["speedup_best"] == pytest.approx(1.95) and lu_graph["speedup_best_lo"] == pytest.approx(1.6)
+    assert lu_graph["speedup"] != pytest.approx(np.median(builtin) / np.median(lu))  # not the ratio of medians
+    lu_eager = df[df["method"].eq("lu") & df["mode"].eq("eager")].iloc[0]
+    assert lu_eager["speedup"] == pytest.approx(1.95 * 1.5 / 3.0)  # vs builtin eager
+    assert lu_eager["speedup_best"] == pytest.approx(1.95 / 3.0)  # vs builtin graph, its fastest mode
+    assert lu_eager["speedup_best_hi"] == pytest.approx(2.3 / 3.0)
+    assert lu_graph["noise"] == pytest.approx(lu_graph["iqr_s"] / lu_graph["median_s"]) and lu_graph["rounds"] == 10
+
+
+def test_unpaired_cells_and_v1_runs_get_ratio_of_medians_without_interval():
+    df = aggregate.tidy([(header(), [cell(samples=[2e-3] * 5, method="builtin"), cell(samples=[1e-3] * 5, method="lu")])])
+    lu = df[df["method"].eq("lu")].iloc[0]
+    assert lu["speedup"] == pytest.approx(2.0) and np.isnan(lu["speedup_lo"]) and not lu["speedup_paired"]
+    v1 = aggregate.tidy([load_run(Path(__file__).parent / "data" / "run_v1.jsonl")])
+    lu = v1[v1["method"].eq("lu") & v1["mode"].eq("graph")].iloc[0]
+    builtin = v1[v1["method"].eq("builtin") & v1["mode"].eq("graph")].iloc[0]
+    assert lu["speedup"] == pytest.approx(builtin["median_s"] / lu["median_s"])
+    assert np.isnan(lu["speedup_hi"]) and np.isnan(lu["speedup_best_lo"])
