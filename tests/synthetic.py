@@ -130,3 +130,39 @@ def demo_cells(
                         grad_err = eps * cond * (10 if method == "inverse" else 1)
                         out.append(cell(samples=list(samples), trace_s=trace, grad_rel_err=grad_err, **kw))
     return out
+
+
+def paired_run(
+    seed: int,
+    slow: dict[str, float] | None = None,
+    methods: tuple[str, ...] = ("lu", "builtin", "inverse", "slogdet"),
+    ns: tuple[int, ...] = (2, 8, 32),
+    batches: tuple[int, ...] = (1, 64),
+    rounds: int = 12,
+    drift: float = 0.15,
+    jitter: float = 0.03,
+) -> list[dict[str, Any]]:
+    """A schema-v2 run like a loaded shared machine makes it, with a known truth.
+
+    Every problem is one group (``group_id``) with a canary.  The machine's speed while a group
+    runs is log-normal (sd ``drift``: minutes-apart runs differ by about that much); each
+    round has its own speed, shared by the group's cells and the canary; each sample has
+    ``jitter`` noise of its own and each cell a 2 % run-level quirk.  ``slow`` maps a method to
+    a true slowdown factor (1.2: 20 % slower).
+    """
+    rng = np.random.default_rng(seed)
+    slow = slow or {}
+    out = []
+    for n in ns:
+        for batch in batches:
+            machine = np.exp(drift * rng.standard_normal())
+            per_round = machine * np.exp(0.1 * rng.standard_normal(rounds))
+            canary = 5e-5 * per_round * np.exp(jitter * rng.standard_normal(rounds))
+            gid = f"{seed}-{n}-{batch}"
+            for method in methods:
+                true = METHOD_COST.get(method, 1.0) * (1e-4 + 1e-9 * n**3 * batch) * slow.get(method, 1.0)
+                quirk = np.exp(0.02 * rng.standard_normal())
+                samples = true * quirk * per_round * np.exp(jitter * rng.standard_normal(rounds))
+                kw = dict(method=method, mode="graph", n=n, batch=batch, group_id=gid, canary_s=list(canary))
+                out.append(cell(samples=list(samples), **kw))
+    return out

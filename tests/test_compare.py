@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import cell, header, write_run
+from synthetic import cell, header, paired_run, write_run
 
 from detgrad.cli import main
 from detgrad.errors import DetgradError
 from detgrad.publish import aggregate, compare
+from detgrad.runs.reader import load_run
 
 
 def _cells(scale: float, seed: int, samples: int = 12, device: str = "CPU:0"):
@@ -31,7 +32,7 @@ def test_real_slowdown_is_flagged_and_fails(tmp_path, capsys):
     assert main(["compare", base, new, "--fail-on", "median:10%"]) == 1
     out, err = capsys.readouterr()
     assert "slower" in out and "4 slower" in out
-    assert "regressed beyond 10%" in err and "lu eager det float64 n=16 batch=1" in err
+    assert "regressed (whole interval beyond +10%)" in err and "lu eager det float64 n=16 batch=1" in err
 
 
 def test_noise_is_not_flagged(tmp_path, capsys):
@@ -82,3 +83,29 @@ def test_unmatched_runs_give_a_hint(tmp_path, capsys):
     new = str(write_run(tmp_path / "b.jsonl", header(), _cells(1.0, 0, device="GPU:0")))
     assert main(["compare", base, new]) == 1
     assert "--by device" in capsys.readouterr().err
+
+
+def _paired(tmp_path, name, seed, **kw):
+    return str(write_run(tmp_path / f"{name}.jsonl", header(run_id=name), paired_run(seed, **kw)))
+
+
+def test_paired_aa_runs_with_drift_raise_no_alarm(tmp_path, capsys):
+    for seed in range(5):  # five A/A pairs: the machine's speed differs by ~15 % per group between runs
+        base, new = _paired(tmp_path, f"a{seed}", 2 * seed), _paired(tmp_path, f"b{seed}", 2 * seed + 1)
+        assert main(["compare", base, new, "--fail-on", "median:10%"]) == 0
+        out = capsys.readouterr().out
+        assert "relative to the canary" in out and "run-to-run floor" in out
+    cmp = compare.compare_frames(*(aggregate.tidy([load_run(p)]) for p in (base, new)), mode="absolute")
+    assert cmp.attrs["floor"] > 0.05  # without the canary the drift shows as a wide floor
+
+
+def test_paired_injected_slowdown_is_flagged(tmp_path, capsys):
+    base, new = _paired(tmp_path, "base", 0), _paired(tmp_path, "new", 1, slow={"lu": 1.2})
+    assert main(["compare", base, new, "--fail-on", "median:10%"]) == 1
+    err = capsys.readouterr().err
+    flagged = [line for line in err.splitlines() if line.startswith("  ")]
+    assert len(flagged) >= 4 and all(line.startswith("  lu ") for line in flagged)  # most of lu's 6 cells, nothing else
+    cmp = compare.compare_frames(*(aggregate.tidy([load_run(p)]) for p in (base, new)))
+    lu = cmp[cmp["method"].eq("lu")]
+    assert lu["change_pct"].between(12, 28).all()
+    assert (lu["change_lo_pct"].lt(20) & lu["change_hi_pct"].gt(20)).sum() >= 5  # 95 % intervals: most cover the truth

@@ -82,24 +82,30 @@ def _group_calls(clock, means, log):
 def test_group_rounds_are_paired_and_rotated():
     clock, log = FakeClock(), []
     means = [1e-3, 2e-3, 4e-3]
-    config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=0.012, min_samples=3, max_samples=9)
+    config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=1.0, min_samples=3, max_samples=6)
     g = measure_group(_group_calls(clock, means, log), config, clock, seed=5)
-    assert g.rounds == 6 and all(e is None for e in g.errors)  # 3 cells x 12 ms budget = 36 ms; a round takes 7 ms
+    assert g.rounds == 6 and all(e is None for e in g.errors)
     for t, mean in zip(g.timings, means, strict=True):
         assert len(t.samples_s) == g.rounds and all(s == pytest.approx(mean) for s in t.samples_s)
     firsts = [[t.positions[r] for t in g.timings].index(0) for r in range(g.rounds)]
     assert firsts == [0, 1, 2, 0, 1, 2]  # each cell leads equally often
-    assert [round_order(3, r, np.random.default_rng(5)) for r in range(3)] == [
-        round_order(3, r, np.random.default_rng(5)) for r in range(3)
-    ]  # seeded: the same orders every time
     for r in range(g.rounds):  # every round is a permutation
         assert sorted(t.positions[r] for t in g.timings) == [0, 1, 2]
+    orders = [[round_order(3, r, np.random.default_rng(5)) for r in range(4)] for _ in range(2)]
+    assert orders[0] == orders[1]  # seeded: the same orders every time
 
 
-def test_group_budget_scales_with_cells_and_failures_leave():
+def test_group_cells_leave_on_their_own_budget_and_the_canary_stays():
     clock = FakeClock()
-    means = [1e-3, 1e-3]
-    calls = _group_calls(clock, means, [])
+    config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=0.02, min_samples=3, max_samples=50)
+    g = measure_group(_group_calls(clock, [1e-3, 10e-3, 1e-4], []), config, clock, keep=2)
+    # 1 ms calls: 20 samples spend the 20 ms budget; 10 ms calls: min_samples 3; the canary (k >= 10) until the end
+    assert [len(t.samples_s) for t in g.timings] == [20, 3, 20] and g.rounds == 20
+    assert g.timings[2].calls_per_sample >= 10 and g.timings[2].samples_s[0] == pytest.approx(1e-4)
+
+
+def test_group_call_that_fails_leaves_the_others_paired():
+    clock = FakeClock()
     state = {"n": 0}
 
     def flaky(i):  # fails in the rounds, after warm-up and autorange
@@ -109,8 +115,6 @@ def test_group_budget_scales_with_cells_and_failures_leave():
             raise RuntimeError("boom")
 
     config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=0.01, min_samples=3, max_samples=100)
-    g = measure_group([*calls, flaky], config, clock)
+    g = measure_group([*_group_calls(clock, [1e-3, 1e-3], []), flaky], config, clock)
     assert isinstance(g.errors[2], RuntimeError) and g.timings[2] is None
-    # budget 3 cells x 10 ms: 2 rounds of 3 ms, the round it fails in (3 ms), then 11 of 2 ms without it
-    assert g.rounds == 14
-    assert len(g.timings[0].samples_s) == len(g.timings[1].samples_s) == g.rounds
+    assert g.rounds == 10 and [len(t.samples_s) for t in g.timings[:2]] == [10, 10]

@@ -1,4 +1,4 @@
-"""``detgrad compare BASE NEW``: per-cell time ratios with a Mann-Whitney U test, or device vs device."""
+"""``detgrad compare BASE NEW``: per-cell time changes with intervals that include run-to-run variation, or device vs device."""
 
 from __future__ import annotations
 
@@ -14,16 +14,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "compare",
         help="compare two runs cell by cell (regressions, or one device against another)",
-        description="Match the cells of BASE and NEW and report NEW/BASE median time with a two-sided Mann-Whitney U "
-        "test on the raw samples; changes with p >= ALPHA or too few samples are marked as not significant.",
+        description="Match the cells of BASE and NEW and report each cell's change NEW/BASE - 1 of its median time with a "
+        "95%% interval combining the spread over rounds inside each run and a run-to-run floor estimated from all matched "
+        "cells.  By default times are taken relative to the canary timed in the same rounds (drift correction); cells whose "
+        "interval excludes 0 are slower or faster, the rest not significant.",
     )
     p.add_argument("base", metavar="BASE", help="baseline run file")
     p.add_argument("new", metavar="NEW", help="new run file (may be the same file as BASE with --by device)")
     p.add_argument("--by", choices=["device"], help="match cells on every axis except this one (device comparison)")
     p.add_argument("--base-device", metavar="TEXT", help="keep only BASE cells whose device label contains TEXT")
     p.add_argument("--new-device", metavar="TEXT", help="keep only NEW cells whose device label contains TEXT")
-    p.add_argument("--fail-on", metavar="median:PCT", help="exit 1 if a significant slowdown exceeds PCT (e.g. median:10%%)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--fail-on", metavar="median:PCT", help="exit 1 if a cell's whole interval lies above +PCT (e.g. median:10%%)")
+    p.add_argument("--alpha", type=float, default=0.05, help="intervals cover 1 - ALPHA (default 0.05: 95%%)")
+    p.add_argument(
+        "--mode",
+        choices=["auto", "relative", "absolute"],
+        default="auto",
+        help="relative: each round's time over the canary's (drift-corrected); absolute: raw times; "
+        "auto (default): relative when both runs have a canary (run-file schema v2) and not --by device",
+    )
     p.add_argument("--format", choices=["terminal", "markdown", "csv"], default="terminal", help="table format")
     p.add_argument("--changes-only", action="store_true", help="list only cells that changed significantly or changed status")
     p.add_argument("--chart", metavar="DIR", help="with --by device: also write DIR/device_speedup.png and .svg")
@@ -56,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.base_device or args.new_device or args.chart) and args.by != "device":
         raise DetgradError("--base-device, --new-device and --chart need --by device")
     cmp = compare.compare_frames(
-        _load(args.base, args.base_device), _load(args.new, args.new_device), by=args.by, alpha=args.alpha
+        _load(args.base, args.base_device), _load(args.new, args.new_device), by=args.by, alpha=args.alpha, mode=args.mode
     )
     if cmp.empty:
         raise DetgradError("no cells to compare: BASE and NEW have no cells")
@@ -82,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
     if threshold is not None:
         bad = compare.regressions(cmp, threshold)
         if len(bad):
-            print(f"detgrad: {len(bad)} cell(s) regressed beyond {100 * threshold:g}% or stopped working:", file=sys.stderr)
+            beyond = f"{len(bad)} cell(s) regressed (whole interval beyond +{100 * threshold:g}%) or stopped working:"
+            print(f"detgrad: {beyond}", file=sys.stderr)
             for row in bad.itertuples(index=False):
-                change = f"{row.change_pct:+.1f}% (p={row.p_value:.2g})" if row.verdict == "slower" else row.verdict
+                interval = f"[{row.change_lo_pct:+.1f}, {row.change_hi_pct:+.1f}]"
+                change = f"{row.change_pct:+.1f}% {interval}" if row.verdict == "slower" else row.verdict
                 print(
                     f"  {row.series} {row.mode} {row.target} {row.dtype} n={int(row.n)} batch={int(row.batch)}: {change}",
                     file=sys.stderr,

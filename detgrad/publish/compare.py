@@ -1,12 +1,29 @@
 """Compare two sets of cells: regressions between runs, or one device against another.
 
-``compare_frames(base, new)`` matches cells by their key and reports the ratio
-NEW/BASE of median times with a two-sided Mann–Whitney U test on the raw
-samples.  A change counts only when ``p < alpha`` and both sides have at least
-``min_samples`` samples; everything else is "not significant" or "too few
-samples".  With ``by="device"`` cells are matched on every axis except the
-device (and thread count), and ``speedup`` = BASE time / NEW time says how much
-faster NEW's device is.  Never imports TensorFlow.
+``compare_frames(base, new)`` matches cells by their key and reports, per cell, the change
+``new / base - 1`` of its time with a 95 % interval that accounts for run-to-run variation,
+not only for the samples inside one run (which say little about the next run):
+
+1. **Drift correction** (``mode="relative"``, the default when both runs have it): each round's
+   time is divided by the *canary* timed in the same round (run-file schema v2,
+   ``canary_s``: a fixed matmul interleaved with the group), so a machine that was slower
+   while a group ran does not look like a regression.  ``mode="absolute"`` compares raw times
+   (v1 runs, or to see the canary-free numbers).
+2. **Within-run spread**: per side, the standard error of log(median) over rounds, by a
+   bootstrap with a fixed seed.
+3. **Run-to-run floor**: what the cells' log changes spread beyond their within-run
+   errors, estimated robustly from this comparison: ``s_floor^2 = max(0, (1.4826 MAD)^2 -
+   median(se_within^2))`` over all matched ok cells (MAD of log changes about their median;
+   a real change in fewer than half the cells does not inflate it).  With fewer than
+   :data:`MIN_FLOOR_CELLS` cells it is not estimated (0).
+
+The interval is ``exp(d ± z sqrt(se_base^2 + se_new^2 + s_floor^2)) - 1`` with d the log
+ratio of the two medians.  ``verdict`` is "slower" / "faster" when it excludes 0, "not
+significant" otherwise; :func:`regressions` (``--fail-on median:10%``) keeps cells whose whole
+interval lies above +10 %, and cells that stopped working.  With ``by="device"`` cells are
+matched on every axis except the device (and thread count), times are absolute, there is no
+floor (the two sides are different machines), and ``speedup`` = BASE time / NEW time says
+how much faster NEW's device is.  Never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -16,13 +33,16 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.stats import mannwhitneyu
+from scipy.stats import norm
 
 from detgrad.errors import DetgradError
 from detgrad.publish.aggregate import CELL_AXES
 
 BY_CHOICES = ("device",)
 FAIL_METRICS = ("median",)
+MODES = ("auto", "relative", "absolute")
+MIN_FLOOR_CELLS = 8
+BOOTSTRAP = 2000
 
 
 def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[str]:
@@ -36,19 +56,42 @@ def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[st
     return [a for a in CELL_AXES if a not in ("device", "threads")]
 
 
-def mwu_p(a: object, b: object, min_samples: int = 3) -> float:
-    """Two-sided Mann–Whitney U p-value of two sample lists; NaN when either has fewer than ``min_samples``."""
-    a = np.asarray(a if isinstance(a, list) else [], dtype=float)
-    b = np.asarray(b if isinstance(b, list) else [], dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if len(a) < min_samples or len(b) < min_samples:
-        return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+def _rounds(samples: object, canary: object, relative: bool) -> np.ndarray:
+    """The per-round values a side is judged on: seconds, or seconds / canary seconds."""
+    x = np.asarray(samples if isinstance(samples, list) else [], dtype=float)
+    if relative:
+        c = np.asarray(canary if isinstance(canary, list) else [], dtype=float)
+        x = x / c if len(c) == len(x) else np.array([])
+    return x[np.isfinite(x) & (x > 0)]
 
 
-def _verdict(row: pd.Series, alpha: float) -> str:
+def log_median_se(x: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """``(log median, bootstrap standard error of it)`` of per-round values (fixed seed)."""
+    if not len(x):
+        return (np.nan, np.nan)
+    idx = np.random.default_rng(seed).integers(0, len(x), size=(BOOTSTRAP, len(x)))
+    return float(np.log(np.median(x))), float(np.std(np.log(np.median(x[idx], axis=1))))
+
+
+def has_canary(df: pd.DataFrame) -> bool:
+    """True when every ok cell with samples has a canary aligned with them (schema v2)."""
+    ok = df[df["status"].eq("ok")]
+    return bool(len(ok)) and all(
+        isinstance(c, list) and isinstance(s, list) and len(c) == len(s) > 0
+        for s, c in zip(ok["samples_s"], ok["canary_s"], strict=True)
+    )
+
+
+def floor_of(d: np.ndarray, se_within: np.ndarray) -> tuple[float, int]:
+    """Run-to-run floor (log scale) from the log changes of matched cells; see the module docstring."""
+    good = np.isfinite(d) & np.isfinite(se_within)
+    if good.sum() < MIN_FLOOR_CELLS:
+        return 0.0, int(good.sum())
+    mad = 1.4826 * float(np.median(np.abs(d[good] - np.median(d[good]))))
+    return float(np.sqrt(max(0.0, mad**2 - float(np.median(se_within[good] ** 2))))), int(good.sum())
+
+
+def _verdict(row: pd.Series, min_samples: int) -> str:
     bs, ns = row["base_status"], row["new_status"]
     if pd.isna(bs):
         return "only in new"
@@ -56,29 +99,52 @@ def _verdict(row: pd.Series, alpha: float) -> str:
         return "only in base"
     if bs != "ok" or ns != "ok":
         return f"{ns} (both)" if bs == ns else f"status changed: {bs}→{ns}"
-    if pd.isna(row["p_value"]):
+    if min(row["base_rounds"], row["new_rounds"]) < min_samples or pd.isna(row["change_lo_pct"]):
         return "too few samples"
-    if row["p_value"] >= alpha:
-        return "not significant"
-    return "slower" if row["ratio"] > 1 else "faster"
+    if row["change_lo_pct"] > 0:
+        return "slower"
+    return "faster" if row["change_hi_pct"] < 0 else "not significant"
 
 
 def _side(df: pd.DataFrame, axes: list[str], name: str) -> pd.DataFrame:
     dup = df.duplicated(axes, keep="last")
     if dup.any():
         warnings.warn(f"{name}: {int(dup.sum())} duplicate cells, keeping the last of each", UserWarning, stacklevel=3)
-    cols = ["median_s", "samples_s", "status", "device_label", "series"]
+    df = df if "canary_s" in df.columns else df.assign(canary_s=None)
+    cols = ["median_s", "samples_s", "canary_s", "status", "device_label", "series"]
     side = df.loc[~dup, [*dict.fromkeys([*axes, *CELL_AXES])] + cols]
     return side.rename(columns={c: f"{name}_{c}" for c in [*cols, *[a for a in CELL_AXES if a not in axes]]})
 
 
-def compare_frames(
-    base: pd.DataFrame, new: pd.DataFrame, by: str | None = None, alpha: float = 0.05, min_samples: int = 3
-) -> pd.DataFrame:
-    """Per matched cell: base/new median, ``ratio`` = new/base, ``speedup`` = base/new, ``p_value`` and ``verdict``.
+def resolve_mode(base: pd.DataFrame, new: pd.DataFrame, mode: str, by: str | None) -> str:
+    """``relative`` or ``absolute`` for ``mode`` (auto: relative when both runs have a canary)."""
+    if mode not in MODES:
+        raise DetgradError(f"unknown --mode {mode!r}; valid: {', '.join(MODES)}")
+    both = "canary_s" in base.columns and "canary_s" in new.columns and has_canary(base) and has_canary(new)
+    if mode == "relative" and (by == "device" or not both):
+        why = "--by device compares two devices" if by == "device" else "a run has no canary (a schema-v1 run?)"
+        raise DetgradError(f"--mode relative needs a canary timed with every cell in both runs, but {why}; use --mode absolute")
+    if mode == "auto":
+        return "relative" if both and by is None else "absolute"
+    return mode
 
-    ``base`` and ``new`` are tidy frames (:func:`detgrad.publish.aggregate.tidy`).
+
+def compare_frames(
+    base: pd.DataFrame,
+    new: pd.DataFrame,
+    by: str | None = None,
+    alpha: float = 0.05,
+    min_samples: int = 3,
+    mode: str = "auto",
+) -> pd.DataFrame:
+    """Per matched cell: medians, ``ratio`` = new/base, ``change_pct`` with ``change_lo_pct`` ..
+    ``change_hi_pct`` (the 1 - ``alpha`` interval), ``speedup`` = 1/ratio and ``verdict``.
+
+    ``base`` and ``new`` are tidy frames (:func:`detgrad.publish.aggregate.tidy`).  The result's
+    ``attrs`` hold ``mode`` (relative/absolute), ``floor`` (the run-to-run floor, log scale)
+    and ``floor_cells`` (how many cells it was estimated from).
     """
+    used = resolve_mode(base, new, mode, by)
     axes = match_axes(base, new, by)
     merged = _side(base, axes, "base").merge(_side(new, axes, "new"), on=axes, how="outer")
     for col in ("series", "family", "method", "mode", "target", "n", "batch", "dtype"):
@@ -86,23 +152,35 @@ def compare_frames(
             merged[col] = merged[f"base_{col}"].combine_first(merged[f"new_{col}"])
     merged["series"] = merged["base_series"].combine_first(merged["new_series"])
     ok = merged["base_status"].eq("ok") & merged["new_status"].eq("ok")
+    stats = {}
+    for side in ("base", "new"):
+        x = [_rounds(s, c, used == "relative") if good else np.array([]) for s, c, good in zip(
+            merged[f"{side}_samples_s"], merged[f"{side}_canary_s"], ok, strict=True)]  # fmt: skip
+        merged[f"{side}_rounds"] = [len(v) for v in x]
+        stats[side] = np.array([log_median_se(v) if len(v) >= min_samples else (np.nan, np.nan) for v in x]).reshape(-1, 2)
+    d = stats["new"][:, 0] - stats["base"][:, 0]
+    se_within = np.sqrt(stats["new"][:, 1] ** 2 + stats["base"][:, 1] ** 2)
+    floor, floor_cells = (0.0, 0) if by == "device" else floor_of(d, se_within)
+    half = norm.ppf(1.0 - alpha / 2.0) * np.sqrt(se_within**2 + floor**2)
     merged["ratio"] = (merged["new_median_s"] / merged["base_median_s"]).where(ok)
+    if used == "relative":  # the drift-corrected ratio (medians of time / canary)
+        merged["ratio"] = pd.Series(np.exp(d), index=merged.index).where(np.isfinite(d), merged["ratio"])
     merged["speedup"] = 1.0 / merged["ratio"]
     merged["change_pct"] = 100.0 * (merged["ratio"] - 1.0)
-    merged["p_value"] = [
-        mwu_p(a, b, min_samples) if good else float("nan")
-        for a, b, good in zip(merged["base_samples_s"], merged["new_samples_s"], ok, strict=True)
-    ]
-    merged["verdict"] = merged.apply(_verdict, axis=1, alpha=alpha) if len(merged) else []
+    merged["change_lo_pct"] = 100.0 * (np.exp(d - half) - 1.0)
+    merged["change_hi_pct"] = 100.0 * (np.exp(d + half) - 1.0)
+    merged["verdict"] = merged.apply(_verdict, axis=1, min_samples=min_samples) if len(merged) else []
     merged["base_device"] = merged["base_device_label"]
     merged["new_device"] = merged["new_device_label"]
     keep = ["series", "family", "method", "mode", "target", "dtype", "n", "batch", "base_device", "new_device",
-            "base_median_s", "new_median_s", "ratio", "speedup", "change_pct", "p_value", "verdict", "base_status",
-            "new_status"]  # fmt: skip
+            "base_median_s", "new_median_s", "ratio", "speedup", "change_pct", "change_lo_pct", "change_hi_pct",
+            "verdict", "base_status", "new_status", "base_rounds", "new_rounds"]  # fmt: skip
     if "key" in merged.columns:
         keep.insert(0, "key")
     out = merged[keep].sort_values(["target", "dtype", "series", "mode", "n", "batch"], na_position="last")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs.update(mode=used, floor=floor, floor_cells=floor_cells, level=1.0 - alpha)
+    return out
 
 
 def parse_fail_on(text: str) -> tuple[str, float]:
@@ -117,17 +195,33 @@ def parse_fail_on(text: str) -> tuple[str, float]:
 
 
 def regressions(cmp: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Significant slowdowns beyond ``threshold`` (0.10 = 10 %) and cells that stopped working (ok -> failure)."""
-    slower = cmp["verdict"].eq("slower") & (cmp["ratio"] > 1.0 + threshold)
+    """Slowdowns whose whole interval lies beyond ``threshold`` (0.10 = +10 %) and cells that stopped working."""
+    slower = cmp["verdict"].eq("slower") & (cmp["change_lo_pct"] > 100.0 * threshold)
     broke = cmp["base_status"].eq("ok") & cmp["new_status"].notna() & ~cmp["new_status"].eq("ok")
     return cmp[slower | broke]
 
 
 def summary(cmp: pd.DataFrame) -> str:
-    """One line: how many cells were compared and how many got faster, slower, ..."""
+    """How many cells were compared and got faster, slower, ...; the mode and run-to-run floor used."""
     counts = cmp["verdict"].map(lambda v: v.split(":")[0]).value_counts()
     parts = [f"{int(c)} {v}" for v, c in counts.items()]
-    return f"{len(cmp)} cells compared: " + ", ".join(parts)
+    text = f"{len(cmp)} cells compared: " + ", ".join(parts)
+    a = cmp.attrs
+    if "mode" in a:
+        how = "time relative to the canary timed in the same rounds" if a["mode"] == "relative" else "absolute time"
+        floor = (
+            f"run-to-run floor ±{100 * np.expm1(a['floor']):.1f} % (1 s.d.) from {a['floor_cells']} cells"
+            if a["floor_cells"] >= MIN_FLOOR_CELLS
+            else "no run-to-run floor (too few cells to estimate it)"
+        )
+        text += f"\n{100 * a['level']:.0f} % intervals of {how}; {floor}"
+    return text
+
+
+def _fmt_change(c: float, lo: float, hi: float) -> str:
+    if pd.isna(c):
+        return ""
+    return f"{c:+.1f}%" if pd.isna(lo) else f"{c:+.1f}% [{lo:+.1f}, {hi:+.1f}]"
 
 
 def display(cmp: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -149,7 +243,7 @@ def display(cmp: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     if by == "device":
         out["speedup (base/new)"] = cmp["speedup"].map(fmt_ratio)
     else:
-        out["change"] = cmp["change_pct"].map(lambda c: "" if pd.isna(c) else f"{c:+.1f}%")
-    out["p"] = cmp["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}")
+        cols = zip(cmp["change_pct"], cmp["change_lo_pct"], cmp["change_hi_pct"], strict=True)
+        out[f"change [{100 * cmp.attrs.get('level', 0.95):.0f}% interval]"] = [_fmt_change(c, lo, hi) for c, lo, hi in cols]
     out["verdict"] = cmp["verdict"]
     return out

@@ -14,6 +14,10 @@ Columns :func:`add_speedups` adds to the tidy frame:
 ``speedup_best``, ``speedup_best_lo``, ``speedup_best_hi``  vs builtin's fastest mode (the headline)
 ``speedup_paired``                                         True when ``speedup_best`` came from paired rounds
 ``builtin_s``, ``builtin_best_s``                          the builtin medians used
+
+A cell leaves the rounds when it has spent its own sampling budget, so two cells of a group
+may have different numbers of samples; their ratios use the rounds both took part in
+(sample r of each comes from round r).
 """
 
 from __future__ import annotations
@@ -50,9 +54,10 @@ def median_interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
 
 
 def paired_ratio(num: Any, den: Any, level: float = 0.95) -> tuple[float, float, float]:
-    """Median and interval of ``num[r] / den[r]`` over rounds r (two aligned sample lists)."""
-    a, b = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    if len(a) != len(b) or not len(a):
+    """Median and interval of ``num[r] / den[r]`` over the rounds r both took part in (a common prefix)."""
+    r = min(len(num), len(den))
+    a, b = np.asarray(num[:r], dtype=float), np.asarray(den[:r], dtype=float)
+    if not r:
         return (np.nan, np.nan, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         return median_interval(a / b, level)
@@ -93,7 +98,7 @@ def add_speedups(df: pd.DataFrame, problem_axes: list[str], baseline: str = "bui
         if g is None or s is None:
             continue
         for col, mode in (("speedup", df.at[i, "mode"]), ("speedup_best", fastest[gid[i]])):
-            if mode in g and len(g[mode]) == len(s):
+            if mode in g:
                 out[col][i], out[f"{col}_lo"][i], out[f"{col}_hi"][i] = paired_ratio(g[mode], s)
                 paired[i] = paired[i] or col == "speedup_best"
     for c in SPEEDUP_COLUMNS:

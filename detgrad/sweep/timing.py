@@ -16,14 +16,17 @@ Procedure (like ``timeit.Timer.autorange``):
    until ``budget_s`` of sampling has passed and at least ``min_samples``
    were taken, or ``max_samples`` were taken.
 
-``measure_group(calls, config, clock, seed)`` times several cells of one problem
+``measure_group(calls, config, clock, seed, keep)`` times several cells of one problem
 *paired*: steps 1 and 2 for each call (each gets its own block size k), then rounds
-r = 1, 2, ...: one block of every call per round, in an order shuffled per round
-(seeded; call r mod m goes first, so each call leads equally often), until
-``min_samples`` rounds are taken and ``budget_s`` x the number of calls has passed
-since the first round, or ``max_samples`` rounds are taken.  Sample r of every call
-comes from round r, so ratios of two calls' samples are measured side by side.  A call
-that raises is dropped from the following rounds and reported with its exception.
+r = 0, 1, ...: one block of every active call per round, in an order shuffled per round
+(seeded; call r mod m goes first, so each call leads equally often).  A call leaves the
+rounds once it has ``min_samples`` samples and has spent ``budget_s`` of its own sampling
+time, or has ``max_samples``; call ``keep`` (the canary) stays while any other is active.
+So the group takes about ``budget_s`` x its number of calls, and one slow call (a 0.3 s
+eager loop) does not starve the cheap ones of rounds.  Sample r of every call comes from
+round r (a call takes part in rounds 0 .. its count - 1), so ratios of two calls' samples
+over their common rounds are measured side by side.  A call that raises is dropped from
+the following rounds and reported with its exception.
 
 Their statistics (median, IQR, min, noisy) are
 :func:`detgrad.runs.samples.summarize`, part of the run-file record.
@@ -51,8 +54,8 @@ class TimingConfig:
     warmup: int = 2
     min_block_s: float = 2e-4
     budget_s: float = 0.5
-    min_samples: int = 3
-    max_samples: int = 30
+    min_samples: int = 5
+    max_samples: int = 40
     buffers: int = 4
 
     @classmethod
@@ -124,7 +127,11 @@ class GroupTiming:
 
 
 def measure_group(
-    calls: list[Callable[[int], Any]], config: TimingConfig = TimingConfig(), clock: Clock = time.perf_counter, seed: int = 0
+    calls: list[Callable[[int], Any]],
+    config: TimingConfig = TimingConfig(),
+    clock: Clock = time.perf_counter,
+    seed: int = 0,
+    keep: int | None = None,
 ) -> GroupTiming:
     """Time ``calls`` in interleaved rounds (paired samples); see the module docstring."""
     m = len(calls)
@@ -138,14 +145,21 @@ def measure_group(
     warm = list(nxt)
     samples: list[list[float]] = [[] for _ in range(m)]
     positions: list[list[int]] = [[] for _ in range(m)]
+    spent = [0.0] * m
     rng = np.random.default_rng(seed)
-    budget = config.budget_s * m
-    t0 = clock()
+
+    def active(j: int) -> bool:
+        if errors[j] is not None or len(samples[j]) >= config.max_samples:
+            return False
+        if j == keep:
+            return any(active(i) for i in range(m) if i != keep)
+        return len(samples[j]) < config.min_samples or spent[j] < config.budget_s
+
     rounds = 0
-    while rounds < config.max_samples and any(e is None for e in errors):
-        if rounds >= config.min_samples and clock() - t0 >= budget:
+    while True:
+        order = [j for j in round_order(m, rounds, rng) if active(j)]
+        if not order or order == [keep]:
             break
-        order = [j for j in round_order(m, rounds, rng) if errors[j] is None]
         for pos, j in enumerate(order):
             try:
                 block = _block(calls[j], nxt[j], ks[j], clock)
@@ -153,6 +167,7 @@ def measure_group(
                 errors[j] = exc
                 continue
             nxt[j] += ks[j]
+            spent[j] += block
             samples[j].append(block / ks[j])
             positions[j].append(pos)
         rounds += 1
