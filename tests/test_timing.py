@@ -118,3 +118,27 @@ def test_group_call_that_fails_leaves_the_others_paired():
     g = measure_group([*_group_calls(clock, [1e-3, 1e-3], []), flaky], config, clock)
     assert isinstance(g.errors[2], RuntimeError) and g.timings[2] is None
     assert g.rounds == 10 and [len(t.samples_s) for t in g.timings[:2]] == [10, 10]
+
+
+def test_injected_slowdown_busy_waits_in_proportion():
+    from detgrad.sweep.measure import with_slowdown
+
+    clock = FakeClock()
+    reads = {"n": 0}
+
+    def ticking() -> float:  # every read of the clock costs 1 us, like a busy-wait loop
+        reads["n"] += 1
+        clock.tick(1e-6)
+        return clock()
+
+    slowed = with_slowdown(lambda i: clock.tick(1e-2), 1.2, ticking)
+    t0 = clock()
+    slowed(0)
+    assert clock() - t0 == pytest.approx(1.2e-2, rel=1e-3)
+
+
+def test_slowdown_hook_names_one_method(monkeypatch):
+    from detgrad.sweep.measure import SLOWDOWN_HOOK, slowdown_factor
+
+    monkeypatch.setenv(SLOWDOWN_HOOK, "lu:1.2")
+    assert slowdown_factor("lu") == 1.2 and slowdown_factor("builtin") is None

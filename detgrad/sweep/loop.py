@@ -278,8 +278,7 @@ class Sweep:
                         runnable.append(cell)
                 if not runnable:
                     continue
-                methods = ", ".join(dict.fromkeys(f"{c.method} {c.mode}" for c in runnable))
-                progress.start(f"{runnable[0].label().split(' ', 2)[2]}: {methods}")
+                progress.start(f"{runnable[0].label().split(' ', 2)[2]}: {len(runnable)} cells in rounds")
                 for record in self._measure_group(runnable):
                     writer.write(record)
                     records.append(record)
