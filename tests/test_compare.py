@@ -105,6 +105,7 @@ def test_paired_injected_slowdown_is_flagged(tmp_path, capsys):
     err = capsys.readouterr().err
     flagged = [line for line in err.splitlines() if line.startswith("  ")]
     assert len(flagged) >= 4 and all(line.startswith("  lu ") for line in flagged)  # most of lu's 6 cells, nothing else
+    assert "method lu regressed over its 6 cells" in err and "method builtin" not in err
     cmp = compare.compare_frames(*(aggregate.tidy([load_run(p)]) for p in (base, new)))
     lu = cmp[cmp["method"].eq("lu")]
     assert lu["change_pct"].between(12, 28).all()

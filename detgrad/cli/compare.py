@@ -81,7 +81,14 @@ def run(args: argparse.Namespace) -> int:
         shown.drop(columns=["key"], errors="ignore").to_csv(sys.stdout, index=False)
     else:
         print(tables.terminal(table))
-    print(compare.summary(cmp), file=sys.stderr if args.format == "csv" else sys.stdout)
+    info = sys.stderr if args.format == "csv" else sys.stdout
+    print(compare.summary(cmp), file=info)
+    methods = compare.method_changes(cmp, args.alpha) if args.by is None else None
+    if methods is not None and len(methods):
+        print("per method (median of its cells' changes, cells as replicates):", file=info)
+        for m in methods.itertuples(index=False):
+            change = compare.format_change(m.change_pct, m.change_lo_pct, m.change_hi_pct)
+            print(f"  {m.series}: {change} {m.verdict} ({m.cells} cells)", file=info)
     if args.chart:
         from detgrad.publish.charts import device_speedup
         from detgrad.publish.charts.style import save
@@ -90,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
         print("chart written: " + ", ".join(str(p) for p in paths))
     if threshold is not None:
         bad = compare.regressions(cmp, threshold)
+        bad_methods = [] if methods is None else list(compare.regressions(methods, threshold).itertuples(index=False))
+        for m in bad_methods:
+            change = compare.format_change(m.change_pct, m.change_lo_pct, m.change_hi_pct)
+            print(f"detgrad: method {m.series} regressed over its {m.cells} cells: {change}", file=sys.stderr)
         if len(bad):
             beyond = f"{len(bad)} cell(s) regressed (whole interval beyond +{100 * threshold:g}%) or stopped working:"
             print(f"detgrad: {beyond}", file=sys.stderr)
@@ -100,5 +111,6 @@ def run(args: argparse.Namespace) -> int:
                     f"  {row.series} {row.mode} {row.target} {row.dtype} n={int(row.n)} batch={int(row.batch)}: {change}",
                     file=sys.stderr,
                 )
+        if len(bad) or len(bad_methods):
             return 1
     return 0

@@ -9,17 +9,23 @@ not only for the samples inside one run (which say little about the next run):
    ``canary_s``: a fixed matmul interleaved with the group), so a machine that was slower
    while a group ran does not look like a regression.  ``mode="absolute"`` compares raw times
    (v1 runs, or to see the canary-free numbers).
-2. **Within-run spread**: per side, the standard error of log(median) over rounds, by a
-   bootstrap with a fixed seed.
-3. **Run-to-run floor**: what the cells' log changes spread beyond their within-run
-   errors, estimated robustly from this comparison: ``s_floor^2 = max(0, (1.4826 MAD)^2 -
-   median(se_within^2))`` over all matched ok cells (MAD of log changes about their median;
-   a real change in fewer than half the cells does not inflate it).  With fewer than
+2. **Within-run error**: per side, the standard error of log(median) over rounds (a
+   bootstrap with a fixed seed), plus :data:`SPREAD_SHARE` x the per-round spread of log
+   times (IQR / 1.349): rounds of one run are not independent evidence about the next run
+   (its share of preempted rounds differs), and in A/A pairs on a loaded 2-core machine a
+   cell's median moved between runs by about half its per-round spread.
+3. **Run-to-run floor**: what the cells' log changes spread beyond those errors, estimated
+   robustly from this comparison: ``s_floor^2 = max(0, (1.4826 MAD)^2 - median(u^2))`` over
+   all matched ok cells, u the error of step 2 (MAD of log changes about their median; a
+   real change in fewer than half the cells does not inflate it).  With fewer than
    :data:`MIN_FLOOR_CELLS` cells it is not estimated (0).
 
-The interval is ``exp(d ± z sqrt(se_base^2 + se_new^2 + s_floor^2)) - 1`` with d the log
-ratio of the two medians.  ``verdict`` is "slower" / "faster" when it excludes 0, "not
-significant" otherwise; :func:`regressions` (``--fail-on median:10%``) keeps cells whose whole
+The interval is ``exp(d ± z sqrt(u^2 + s_floor^2)) - 1`` with d the log ratio of the two
+medians.  :func:`method_changes` pools the cells of each method: the median of their log
+changes with an order-statistic interval (cells as replicates), which catches a change
+that every cell of a method shares but that no single cell's interval can prove.
+``verdict`` is "slower" / "faster" when the interval excludes 0, "not significant"
+otherwise; :func:`regressions` (``--fail-on median:10%``) keeps cells (or methods) whose whole
 interval lies above +10 %, and cells that stopped working.  With ``by="device"`` cells are
 matched on every axis except the device (and thread count), times are absolute, there is no
 floor (the two sides are different machines), and ``speedup`` = BASE time / NEW time says
@@ -37,12 +43,15 @@ from scipy.stats import norm
 
 from detgrad.errors import DetgradError
 from detgrad.publish.aggregate import CELL_AXES
+from detgrad.publish.paired import median_interval
 
 BY_CHOICES = ("device",)
 FAIL_METRICS = ("median",)
 MODES = ("auto", "relative", "absolute")
 MIN_FLOOR_CELLS = 8
+MIN_METHOD_CELLS = 6  # fewer cells give no 95 % order-statistic interval for their median
 BOOTSTRAP = 2000
+SPREAD_SHARE = 0.5
 
 
 def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[str]:
@@ -65,12 +74,14 @@ def _rounds(samples: object, canary: object, relative: bool) -> np.ndarray:
     return x[np.isfinite(x) & (x > 0)]
 
 
-def log_median_se(x: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """``(log median, bootstrap standard error of it)`` of per-round values (fixed seed)."""
+def log_median_se(x: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
+    """``(log median, its bootstrap standard error, spread)`` of per-round values (fixed seed);
+    spread is the IQR of the log values / 1.349 (a standard deviation if they were normal)."""
     if not len(x):
-        return (np.nan, np.nan)
+        return (np.nan, np.nan, np.nan)
     idx = np.random.default_rng(seed).integers(0, len(x), size=(BOOTSTRAP, len(x)))
-    return float(np.log(np.median(x))), float(np.std(np.log(np.median(x[idx], axis=1))))
+    q25, q75 = np.percentile(np.log(x), [25, 75])
+    return float(np.log(np.median(x))), float(np.std(np.log(np.median(x[idx], axis=1)))), float((q75 - q25) / 1.349)
 
 
 def has_canary(df: pd.DataFrame) -> bool:
@@ -101,9 +112,7 @@ def _verdict(row: pd.Series, min_samples: int) -> str:
         return f"{ns} (both)" if bs == ns else f"status changed: {bs}→{ns}"
     if min(row["base_rounds"], row["new_rounds"]) < min_samples or pd.isna(row["change_lo_pct"]):
         return "too few samples"
-    if row["change_lo_pct"] > 0:
-        return "slower"
-    return "faster" if row["change_hi_pct"] < 0 else "not significant"
+    return _interval_verdict(row["change_lo_pct"], row["change_hi_pct"])
 
 
 def _side(df: pd.DataFrame, axes: list[str], name: str) -> pd.DataFrame:
@@ -157,9 +166,10 @@ def compare_frames(
         x = [_rounds(s, c, used == "relative") if good else np.array([]) for s, c, good in zip(
             merged[f"{side}_samples_s"], merged[f"{side}_canary_s"], ok, strict=True)]  # fmt: skip
         merged[f"{side}_rounds"] = [len(v) for v in x]
-        stats[side] = np.array([log_median_se(v) if len(v) >= min_samples else (np.nan, np.nan) for v in x]).reshape(-1, 2)
+        stats[side] = np.array([log_median_se(v) if len(v) >= min_samples else (np.nan,) * 3 for v in x]).reshape(-1, 3)
     d = stats["new"][:, 0] - stats["base"][:, 0]
-    se_within = np.sqrt(stats["new"][:, 1] ** 2 + stats["base"][:, 1] ** 2)
+    b, n = stats["base"], stats["new"]
+    se_within = np.sqrt(b[:, 1] ** 2 + n[:, 1] ** 2 + SPREAD_SHARE**2 * (b[:, 2] ** 2 + n[:, 2] ** 2))
     floor, floor_cells = (0.0, 0) if by == "device" else floor_of(d, se_within)
     half = norm.ppf(1.0 - alpha / 2.0) * np.sqrt(se_within**2 + floor**2)
     merged["ratio"] = (merged["new_median_s"] / merged["base_median_s"]).where(ok)
@@ -169,12 +179,13 @@ def compare_frames(
     merged["change_pct"] = 100.0 * (merged["ratio"] - 1.0)
     merged["change_lo_pct"] = 100.0 * (np.exp(d - half) - 1.0)
     merged["change_hi_pct"] = 100.0 * (np.exp(d + half) - 1.0)
+    merged["log_change"] = np.where(ok, d, np.nan)
     merged["verdict"] = merged.apply(_verdict, axis=1, min_samples=min_samples) if len(merged) else []
     merged["base_device"] = merged["base_device_label"]
     merged["new_device"] = merged["new_device_label"]
     keep = ["series", "family", "method", "mode", "target", "dtype", "n", "batch", "base_device", "new_device",
             "base_median_s", "new_median_s", "ratio", "speedup", "change_pct", "change_lo_pct", "change_hi_pct",
-            "verdict", "base_status", "new_status", "base_rounds", "new_rounds"]  # fmt: skip
+            "log_change", "verdict", "base_status", "new_status", "base_rounds", "new_rounds"]  # fmt: skip
     if "key" in merged.columns:
         keep.insert(0, "key")
     out = merged[keep].sort_values(["target", "dtype", "series", "mode", "n", "batch"], na_position="last")
@@ -195,10 +206,35 @@ def parse_fail_on(text: str) -> tuple[str, float]:
 
 
 def regressions(cmp: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Slowdowns whose whole interval lies beyond ``threshold`` (0.10 = +10 %) and cells that stopped working."""
+    """Slowdowns whose whole interval lies beyond ``threshold`` (0.10 = +10 %) and cells that stopped working.
+
+    Works on the cells of :func:`compare_frames` and on the methods of :func:`method_changes`."""
+    if "base_status" not in cmp.columns:
+        return cmp[cmp["verdict"].eq("slower") & (cmp["change_lo_pct"] > 100.0 * threshold)]
     slower = cmp["verdict"].eq("slower") & (cmp["change_lo_pct"] > 100.0 * threshold)
     broke = cmp["base_status"].eq("ok") & cmp["new_status"].notna() & ~cmp["new_status"].eq("ok")
     return cmp[slower | broke]
+
+
+def _interval_verdict(lo: float, hi: float) -> str:
+    return "slower" if lo > 0 else "faster" if hi < 0 else "not significant"
+
+
+def method_changes(cmp: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Per method (series): the median change of its matched ok cells with an order-statistic interval.
+
+    Columns ``series``, ``cells``, ``change_pct``, ``change_lo_pct``, ``change_hi_pct``, ``verdict``
+    ("too few cells" below :data:`MIN_METHOD_CELLS`).
+    """
+    rows = []
+    for series, grp in cmp[cmp["log_change"].notna()].groupby("series", sort=True):
+        med, lo, hi = median_interval(grp["log_change"], 1.0 - alpha)
+        few = len(grp) < MIN_METHOD_CELLS
+        verdict = "too few cells" if few else _interval_verdict(lo, hi)
+        lo, hi = (np.nan, np.nan) if few else (lo, hi)
+        rows.append(dict(series=series, cells=len(grp), change_pct=100 * np.expm1(med), change_lo_pct=100 * np.expm1(lo),
+                         change_hi_pct=100 * np.expm1(hi), verdict=verdict))  # fmt: skip
+    return pd.DataFrame(rows, columns=["series", "cells", "change_pct", "change_lo_pct", "change_hi_pct", "verdict"])
 
 
 def summary(cmp: pd.DataFrame) -> str:
@@ -218,7 +254,8 @@ def summary(cmp: pd.DataFrame) -> str:
     return text
 
 
-def _fmt_change(c: float, lo: float, hi: float) -> str:
+def format_change(c: float, lo: float, hi: float) -> str:
+    """``+3.1% [-2.0, +8.5]`` (change and interval in percent); no interval when it is NaN."""
     if pd.isna(c):
         return ""
     return f"{c:+.1f}%" if pd.isna(lo) else f"{c:+.1f}% [{lo:+.1f}, {hi:+.1f}]"
@@ -244,6 +281,6 @@ def display(cmp: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         out["speedup (base/new)"] = cmp["speedup"].map(fmt_ratio)
     else:
         cols = zip(cmp["change_pct"], cmp["change_lo_pct"], cmp["change_hi_pct"], strict=True)
-        out[f"change [{100 * cmp.attrs.get('level', 0.95):.0f}% interval]"] = [_fmt_change(c, lo, hi) for c, lo, hi in cols]
+        out[f"change [{100 * cmp.attrs.get('level', 0.95):.0f}% interval]"] = [format_change(c, lo, hi) for c, lo, hi in cols]
     out["verdict"] = cmp["verdict"]
     return out
