@@ -136,7 +136,7 @@ def paired_run(
     seed: int,
     slow: dict[str, float] | None = None,
     methods: tuple[str, ...] = ("lu", "builtin", "inverse", "slogdet"),
-    ns: tuple[int, ...] = (2, 8, 32),
+    ns: tuple[int, ...] = (2, 4, 8, 32, 128),
     batches: tuple[int, ...] = (1, 64),
     rounds: int = 12,
     drift: float = 0.15,

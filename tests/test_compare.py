@@ -46,7 +46,10 @@ def test_noise_is_not_flagged(tmp_path, capsys):
 def test_small_slowdown_below_threshold_passes(tmp_path):
     base, new = _run(tmp_path, "base", 1.0, 0), _run(tmp_path, "new", 1.05, 1)
     df = compare.compare_frames(aggregate.tidy([(header(), _cells(1.0, 0))]), aggregate.tidy([(header(), _cells(1.05, 1))]))
-    assert (df["verdict"] == "slower").sum() >= 3  # significant but small
+    # (was: Mann-Whitney on in-run samples calls it significant; samples of one run are no evidence
+    # about the next run, so the interval now includes the per-round spread and is wider than 5 %)
+    ok = df[df["base_status"].eq("ok")]
+    assert ok["change_pct"].between(1, 9).all() and (ok["change_lo_pct"] < 5).all() & (ok["change_hi_pct"] > 5).all()
     assert main(["compare", base, new, "--fail-on", "median:10%"]) == 0
 
 
@@ -95,8 +98,12 @@ def test_paired_aa_runs_with_drift_raise_no_alarm(tmp_path, capsys):
         assert main(["compare", base, new, "--fail-on", "median:10%"]) == 0
         out = capsys.readouterr().out
         assert "relative to the canary" in out and "run-to-run floor" in out
-    cmp = compare.compare_frames(*(aggregate.tidy([load_run(p)]) for p in (base, new)), mode="absolute")
-    assert cmp.attrs["floor"] > 0.05  # without the canary the drift shows as a wide floor
+    frames = [aggregate.tidy([load_run(p)]) for p in (base, new)]
+    width = {
+        m: compare.compare_frames(*frames, mode=m).eval("change_hi_pct - change_lo_pct").median()
+        for m in ("relative", "absolute")
+    }
+    assert width["absolute"] > 1.5 * width["relative"]  # without the canary the drift shows as a wide floor
 
 
 def test_paired_injected_slowdown_is_flagged(tmp_path, capsys):
@@ -104,9 +111,9 @@ def test_paired_injected_slowdown_is_flagged(tmp_path, capsys):
     assert main(["compare", base, new, "--fail-on", "median:10%"]) == 1
     err = capsys.readouterr().err
     flagged = [line for line in err.splitlines() if line.startswith("  ")]
-    assert len(flagged) >= 4 and all(line.startswith("  lu ") for line in flagged)  # most of lu's 6 cells, nothing else
-    assert "method lu regressed over its 6 cells" in err and "method builtin" not in err
+    assert flagged and all(line.startswith("  lu ") for line in flagged)  # lu cells, nothing else
+    assert "method lu regressed over its 10 cells" in err and "method" not in err.replace("method lu", "")
     cmp = compare.compare_frames(*(aggregate.tidy([load_run(p)]) for p in (base, new)))
     lu = cmp[cmp["method"].eq("lu")]
     assert lu["change_pct"].between(12, 28).all()
-    assert (lu["change_lo_pct"].lt(20) & lu["change_hi_pct"].gt(20)).sum() >= 5  # 95 % intervals: most cover the truth
+    assert (lu["change_lo_pct"].lt(20) & lu["change_hi_pct"].gt(20)).sum() >= 9  # 95 % intervals: most cover the truth

@@ -12,8 +12,8 @@ not only for the samples inside one run (which say little about the next run):
 2. **Within-run error**: per side, the standard error of log(median) over rounds (a
    bootstrap with a fixed seed), plus :data:`SPREAD_SHARE` x the per-round spread of log
    times (IQR / 1.349): rounds of one run are not independent evidence about the next run
-   (its share of preempted rounds differs), and in A/A pairs on a loaded 2-core machine a
-   cell's median moved between runs by about half its per-round spread.
+   (its share of preempted rounds differs); in A/A pairs on a loaded 2-core machine a
+   cell's median moved between runs by up to its whole per-round spread.
 3. **Run-to-run floor**: what the cells' log changes spread beyond those errors, estimated
    robustly from this comparison: ``s_floor^2 = max(0, (1.4826 MAD)^2 - median(u^2))`` over
    all matched ok cells, u the error of step 2 (MAD of log changes about their median; a
@@ -21,9 +21,12 @@ not only for the samples inside one run (which say little about the next run):
    :data:`MIN_FLOOR_CELLS` cells it is not estimated (0).
 
 The interval is ``exp(d ± z sqrt(u^2 + s_floor^2)) - 1`` with d the log ratio of the two
-medians.  :func:`method_changes` pools the cells of each method: the median of their log
-changes with an order-statistic interval (cells as replicates), which catches a change
-that every cell of a method shares but that no single cell's interval can prove.
+medians.  :func:`method_changes` pools the cells of each method: per cell its log change
+minus the median log change of the *other* cells of its group (the same problem, timed in
+the same rounds: whatever slowed the whole group cancels), then the median over the method's
+cells with an order-statistic interval (cells as replicates).  That catches a change every
+cell of one method shares but no single cell's interval can prove; a change shared by all
+methods of a group is invisible there (see the cells, or ``mode="absolute"``).
 ``verdict`` is "slower" / "faster" when the interval excludes 0, "not significant"
 otherwise; :func:`regressions` (``--fail-on median:10%``) keeps cells (or methods) whose whole
 interval lies above +10 %, and cells that stopped working.  With ``by="device"`` cells are
@@ -51,7 +54,7 @@ MODES = ("auto", "relative", "absolute")
 MIN_FLOOR_CELLS = 8
 MIN_METHOD_CELLS = 6  # fewer cells give no 95 % order-statistic interval for their median
 BOOTSTRAP = 2000
-SPREAD_SHARE = 0.5
+SPREAD_SHARE = 1.0
 
 
 def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[str]:
@@ -180,12 +183,13 @@ def compare_frames(
     merged["change_lo_pct"] = 100.0 * (np.exp(d - half) - 1.0)
     merged["change_hi_pct"] = 100.0 * (np.exp(d + half) - 1.0)
     merged["log_change"] = np.where(ok, d, np.nan)
+    merged["group_change"] = _group_centred(merged)
     merged["verdict"] = merged.apply(_verdict, axis=1, min_samples=min_samples) if len(merged) else []
     merged["base_device"] = merged["base_device_label"]
     merged["new_device"] = merged["new_device_label"]
     keep = ["series", "family", "method", "mode", "target", "dtype", "n", "batch", "base_device", "new_device",
             "base_median_s", "new_median_s", "ratio", "speedup", "change_pct", "change_lo_pct", "change_hi_pct",
-            "log_change", "verdict", "base_status", "new_status", "base_rounds", "new_rounds"]  # fmt: skip
+            "log_change", "group_change", "verdict", "base_status", "new_status", "base_rounds", "new_rounds"]  # fmt: skip
     if "key" in merged.columns:
         keep.insert(0, "key")
     out = merged[keep].sort_values(["target", "dtype", "series", "mode", "n", "batch"], na_position="last")
@@ -216,19 +220,33 @@ def regressions(cmp: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return cmp[slower | broke]
 
 
+def _group_centred(merged: pd.DataFrame) -> pd.Series:
+    """Each cell's log change minus the median of the other cells' of its problem (NaN with fewer than 2 others)."""
+    keys = merged["key"] if "key" in merged.columns else pd.Series(None, index=merged.index)
+    group = [k.split("/", 3)[3] if isinstance(k, str) and k.count("/") >= 3 else None for k in keys]
+    out = pd.Series(np.nan, index=merged.index)
+    for _, idx in merged.groupby(pd.Series(group, index=merged.index), dropna=True).groups.items():
+        d = merged.loc[idx, "log_change"].dropna()
+        for i in d.index:
+            others = d.drop(i)
+            if len(others) >= 2:
+                out[i] = d[i] - float(np.median(others))
+    return out
+
+
 def _interval_verdict(lo: float, hi: float) -> str:
     return "slower" if lo > 0 else "faster" if hi < 0 else "not significant"
 
 
 def method_changes(cmp: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Per method (series): the median change of its matched ok cells with an order-statistic interval.
+    """Per method (series): the median over its cells of their change relative to their group, with an interval.
 
     Columns ``series``, ``cells``, ``change_pct``, ``change_lo_pct``, ``change_hi_pct``, ``verdict``
     ("too few cells" below :data:`MIN_METHOD_CELLS`).
     """
     rows = []
-    for series, grp in cmp[cmp["log_change"].notna()].groupby("series", sort=True):
-        med, lo, hi = median_interval(grp["log_change"], 1.0 - alpha)
+    for series, grp in cmp[cmp["group_change"].notna()].groupby("series", sort=True):
+        med, lo, hi = median_interval(grp["group_change"], 1.0 - alpha)
         few = len(grp) < MIN_METHOD_CELLS
         verdict = "too few cells" if few else _interval_verdict(lo, hi)
         lo, hi = (np.nan, np.nan) if few else (lo, hi)

@@ -1,4 +1,4 @@
-"""Convert pytest-benchmark JSON (``pytest bench --benchmark-json=IN``) to a run file (schema v1).
+"""Convert pytest-benchmark JSON (``pytest bench --benchmark-json=IN``) to a run file (unpaired records).
 
     python -m detgrad.runs.convert_benchmark IN.json OUT.jsonl
 
