@@ -32,7 +32,7 @@ def test_real_slowdown_is_flagged_and_fails(tmp_path, capsys):
     assert main(["compare", base, new, "--fail-on", "median:10%"]) == 1
     out, err = capsys.readouterr()
     assert "slower" in out and "4 slower" in out
-    assert "regressed (whole interval beyond +10%)" in err and "lu eager det float64 n=16 batch=1" in err
+    assert "regressed (interval for all cells at once above +10%)" in err and "lu eager det float64 n=16 batch=1" in err
 
 
 def test_noise_is_not_flagged(tmp_path, capsys):
@@ -111,9 +111,10 @@ def test_paired_injected_slowdown_is_flagged(tmp_path, capsys):
     assert main(["compare", base, new, "--fail-on", "median:10%"]) == 1
     err = capsys.readouterr().err
     flagged = [line for line in err.splitlines() if line.startswith("  ")]
-    assert flagged and all(line.startswith("  lu ") for line in flagged)  # lu cells, nothing else
-    assert "method lu regressed over its 10 cells" in err and "method" not in err.replace("method lu", "")
+    assert all(line.startswith("  lu ") for line in flagged)  # cells beyond the all-cells gate: lu only
+    assert "method lu regressed over its 10 cells" in err and err.count("detgrad: method") == 1
     cmp = compare.compare_frames(*(aggregate.tidy([load_run(p)]) for p in (base, new)))
     lu = cmp[cmp["method"].eq("lu")]
+    assert set(cmp.loc[cmp["verdict"].eq("slower"), "method"]) == {"lu"} and lu["verdict"].eq("slower").sum() >= 8
     assert lu["change_pct"].between(12, 28).all()
     assert (lu["change_lo_pct"].lt(20) & lu["change_hi_pct"].gt(20)).sum() >= 9  # 95 % intervals: most cover the truth

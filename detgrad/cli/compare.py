@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Match the cells of BASE and NEW and report each cell's change NEW/BASE - 1 of its median time with a "
         "95%% interval combining the spread over rounds inside each run and a run-to-run floor estimated from all matched "
         "cells.  By default times are taken relative to the canary timed in the same rounds (drift correction); cells whose "
-        "interval excludes 0 are slower or faster, the rest not significant.",
+        "interval excludes 0 are slower or faster, the rest not significant.  Each method's cells are then pooled (change "
+        "relative to the other methods of the same group, median over its cells, order-statistic interval).",
     )
     p.add_argument("base", metavar="BASE", help="baseline run file")
     p.add_argument("new", metavar="NEW", help="new run file (may be the same file as BASE with --by device)")
@@ -100,13 +101,17 @@ def run(args: argparse.Namespace) -> int:
         bad_methods = [] if methods is None else list(compare.regressions(methods, threshold).itertuples(index=False))
         for m in bad_methods:
             change = compare.format_change(m.change_pct, m.change_lo_pct, m.change_hi_pct)
-            print(f"detgrad: method {m.series} regressed over its {m.cells} cells: {change}", file=sys.stderr)
+            gate = f"lower bound for all methods at once {m.gate_lo_pct:+.1f}%"
+            print(f"detgrad: method {m.series} regressed over its {m.cells} cells: {change} ({gate})", file=sys.stderr)
         if len(bad):
-            beyond = f"{len(bad)} cell(s) regressed (whole interval beyond +{100 * threshold:g}%) or stopped working:"
+            beyond = (
+                f"{len(bad)} cell(s) regressed (interval for all cells at once above +{100 * threshold:g}%) or stopped working:"
+            )
             print(f"detgrad: {beyond}", file=sys.stderr)
             for row in bad.itertuples(index=False):
                 interval = f"[{row.change_lo_pct:+.1f}, {row.change_hi_pct:+.1f}]"
-                change = f"{row.change_pct:+.1f}% {interval}" if row.verdict == "slower" else row.verdict
+                gate = f"lower bound for all cells at once {row.gate_lo_pct:+.1f}%"
+                change = f"{row.change_pct:+.1f}% {interval} ({gate})" if row.verdict == "slower" else row.verdict
                 print(
                     f"  {row.series} {row.mode} {row.target} {row.dtype} n={int(row.n)} batch={int(row.batch)}: {change}",
                     file=sys.stderr,
