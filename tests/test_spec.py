@@ -106,3 +106,14 @@ def test_cli_errors_are_one_line(argv, needle, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0], err
     assert not (tmp_path / "out").exists()
+
+
+def test_cells_group_by_problem():
+    from detgrad.sweep.loop import group_cells
+
+    cells = parse_spec(spec(dtype=["float32", "float64"]), "t").cells()
+    groups = group_cells(cells)
+    assert len(groups) == 2 * 2 * 2 and sum(map(len, groups)) == len(cells)  # n x batch x dtype problems
+    for g in groups:
+        assert len({c.problem_key for c in g}) == 1
+        assert sorted((c.method, c.mode) for c in g) == [("closed", "graph"), ("closed", "xla"), ("lu", "graph"), ("lu", "xla")]

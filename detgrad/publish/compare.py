@@ -31,10 +31,12 @@ methods of a group is invisible there (see the cells, or ``mode="absolute"``).
 otherwise.  :func:`regressions` (``--fail-on median:10%``) keeps cells (or methods) whose
 lower bound lies above +10 %, and cells that stopped working; for that gate the lower bound
 (``gate_lo_pct``) is widened for the number of cells (methods) compared (Bonferroni), so an
-A/A pair of 200 cells fails with about ``alpha`` probability, not with 200 chances of 2.5 %.  With ``by="device"`` cells are
-matched on every axis except the device (and thread count), times are absolute, there is no
-floor (the two sides are different machines), and ``speedup`` = BASE time / NEW time says
-how much faster NEW's device is.  Never imports TensorFlow.
+A/A pair of 200 cells fails with about ``alpha`` probability, not with 200 chances of 2.5 %.
+
+With ``by="device"`` cells are matched on every axis except the device (and thread count),
+times are absolute, there is no floor (the two sides are different machines), and
+``speedup`` = BASE time / NEW time says how much faster NEW's device is.  Never imports
+TensorFlow.
 """
 
 from __future__ import annotations
