@@ -1,7 +1,7 @@
 """Speedup charts: heatmaps of each method's speedup over TF builtin, and one device over another.
 
-Cells that are not ok are shown with their status (grey heatmap cell, or a
-marker at the axis edge), never dropped.  Never imports TensorFlow.
+Cells that are not ok are shown with their status (grey heatmap cell, or listed
+under the panel), never dropped.  Never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -86,28 +86,26 @@ def _grey_cell(x: int, y: int):
 def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
     """Speedup of the NEW device over the BASE one per cell vs n, from :func:`~detgrad.publish.compare.compare_frames` by device.
 
-    Columns dtype; line style = mode; one batch (default: the smallest).  Pairs where either side failed sit at the axis edge.
+    Columns dtype; line style = mode; one batch (default: the smallest).
+    Pairs where either side failed are listed under the panel.
     """
     sub = cmp[cmp["base_status"].notna() & cmp["new_status"].notna()]  # cells present on both devices
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
     dtypes = look.ordered(sub["dtype"], look.DTYPE_ORDER)
     fig, axes = look.subplots(1, max(len(dtypes), 1), sharey=True)
-    seen, statuses, modes = set(), set(), set()
+    seen, modes = set(), set()
     for c, dt in enumerate(dtypes):
         ax = axes[0, c]
         panel = sub[sub["dtype"].eq(dt)]
-        for i, s in enumerate(look.series_order(panel["series"])):
+        for s in look.series_order(panel["series"]):
             for mode in look.ordered(panel["mode"], look.MODE_ORDER):
                 rows = panel[panel["series"].eq(s) & panel["mode"].eq(mode)].sort_values("n")
                 ok = rows[rows["speedup"].gt(0)]
                 if len(ok):
                     ax.plot(ok["n"], ok["speedup"], **(look.style(s) | {"linestyle": look.MODE_LINESTYLE.get(mode, "-")}))
                     modes.add(mode)
-                bad = rows[~rows["speedup"].gt(0)]
-                why = bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"])
-                statuses |= look.mark_status(ax, bad["n"], s, why, edge=0.03 + 0.035 * i)
-                seen.add(s)
+                    seen.add(s)
         ax.axhline(1.0, color="0.4", linewidth=1)
         look.log_int_axis(ax, sub["n"], "x")
         ax.set_yscale("log", base=2)
@@ -115,7 +113,10 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
         ax.set_title(dt)
         ax.set_xlabel("matrix size n")
         ax.set_ylabel("speedup (BASE time / NEW time)" if c == 0 else "")
-    handles, labels = look.legend_handles(seen, statuses)
+        bad = panel[~panel["speedup"].gt(0)]
+        bad = bad.assign(status=bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"]))
+        look.note_missing(ax, look.missing_lines(bad, "n", panel["n"], "n"))
+    handles, labels = look.legend_handles(seen)
     for mode in look.ordered(modes, look.MODE_ORDER):
         handles.append(Line2D([], [], color="0.3", linestyle=look.MODE_LINESTYLE.get(mode, "-")))
         labels.append(f"{mode} mode")
