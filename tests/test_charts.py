@@ -32,7 +32,7 @@ def test_time_vs_n(df, tmp_path):
     assert labels[:5] == ["lu", "slogdet", "inverse", "closed", "builtin"]  # peers have no xla cells
     # cells without a measurement are listed under the panel, not drawn where a time could be
     notes = [t.get_text() for t in ax.texts]
-    assert notes == ["not measured — closed: unsupported at n = 16, 64"]
+    assert notes == ["not shown — closed: unsupported at n = 16, 64"]
     assert all(ln.get_transform() == ax.transData for ln in ax.get_lines())
     data_lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 3]
     assert len(data_lines) == 4  # lu, slogdet, inverse, builtin over three n; closed has one point

@@ -122,35 +122,37 @@ def _intro(df: pd.DataFrame, n_runs: int) -> list[str]:
 
 
 def _recommendation_text(rec: pd.DataFrame, runs: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]], modes: int) -> str:
-    text = (
-        "`use` is, per problem, the fastest method that is right for that input (its value and gradient passed the "
+    """How to read the recommendation table (Markdown bullets), including where singular-safety came from."""
+    lines = [
+        "- `use`: per problem, the fastest method that is right for that input (its value and gradient passed the "
         "accuracy check in every mode it ran) **and** singular-safe (its gradient stays right at singular matrices), "
-        "at its fastest compile mode.  `vs builtin` = TF builtin's time in its fastest mode / that time.  TF's builtin "
-        "is never the answer: it is not singular-safe, and where its gradient is wrong (complex det, or any failed "
-        "check) the column says `builtin wrong`.  "
-        f"`{tables.UNSAFE_COLUMN}` names a faster method that is not singular-safe (it raises or returns NaN on a "
-        "singular matrix), with its speedup: take it only if your inputs can never be singular."
-    )
+        "at its fastest compile mode.",
+        "- `vs builtin`: TF builtin's time in its fastest mode / that time (>1: faster).  TF's builtin is never the "
+        "answer (it is not singular-safe); where its gradient is wrong (complex det, or any failed check) the column "
+        "says `builtin wrong`.",
+        f"- `{tables.UNSAFE_COLUMN}`: a faster method that is not singular-safe (it raises or returns NaN on a singular "
+        "matrix), with its speedup; take it only if your inputs can never be singular.",
+    ]
     if modes > 1:
-        text += (
-            "  `eager` / `graph` / `XLA`: the singular-safe answer for code fixed to that compile mode, with its time per call."
+        lines.append(
+            "- `eager` / `graph` / `XLA`: the singular-safe answer for code fixed to that compile mode, and its time per call."
         )
     cols = ["vs_builtin_lo", "vs_builtin_hi"]
     if len(rec) and rec[cols].notna().all(axis=1).any():
-        text += "  `[lo–hi]` is the 95 % interval of the speedup measured round by round, side by side with builtin."
+        lines.append("- `[lo–hi]`: the 95 % interval of the speedup measured round by round, side by side with builtin.")
     else:
-        text += (
-            "  The speedups are ratios of medians measured at different times (this run has no paired rounds), "
-            "so read small differences as noise."
+        lines.append(
+            "- The speedups are ratios of medians measured at different times (this run has no paired rounds): "
+            "read small differences as noise."
         )
     if any(methods.source(head) == methods.FROM_TABLE for head, _ in runs):
-        text += (
-            "  This run file does not record which methods are singular-safe; the report uses detgrad's built-in "
-            f"list of known methods ({methods.describe_table()})."
+        lines.append(
+            "- Singular-safety: this run file does not record it, so the report uses detgrad's built-in list of known "
+            f"methods ({methods.describe_table()})."
         )
     else:
-        text += "  Which methods are singular-safe comes from the run file (recorded from the method registry by the sweep)."
-    return text
+        lines.append("- Singular-safety comes from the run file (recorded from the method registry by the sweep).")
+    return "\n".join(lines)
 
 
 def _noise_text(df: pd.DataFrame) -> list[str]:

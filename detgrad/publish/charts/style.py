@@ -200,6 +200,13 @@ def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabe
     ax.set_ylabel(ylabel)
 
 
+# How a cell without a (usable) measurement is described under its panel.
+STATUS_TEXT = {
+    "unsupported": "unsupported", "wrong": "gradient wrong (failed the check)", "nonfinite": "non-finite result",
+    "oom": "out of memory", "timeout": "timed out", "error": "error",
+}  # fmt: skip
+
+
 def _values_text(values: list[float], every: list[float], axis_name: str) -> str:
     """``every n``, ``n = 4–512`` (a run of consecutive swept values) or ``n = 4, 16``."""
     vals = sorted({int(v) for v in values})
@@ -224,7 +231,7 @@ def missing_lines(bad: Any, x: str, every: Iterable[float], axis_name: str) -> l
         for status in sorted(set(rows["status"])):
             where = _values_text(list(rows.loc[rows["status"].eq(status), x]), every, axis_name)
             groups.setdefault((status, where), []).append(s)
-    return [f"{', '.join(names)}: {status} at {where}" for (status, where), names in groups.items()]
+    return [f"{', '.join(names)}: {STATUS_TEXT.get(status, status)} at {where}" for (status, where), names in groups.items()]
 
 
 def note_missing(ax: Any, lines: list[str], max_lines: int = 6) -> None:
@@ -234,7 +241,7 @@ def note_missing(ax: Any, lines: list[str], max_lines: int = 6) -> None:
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], f"... and {len(lines) - max_lines + 1} more (see the report's tables)"]
     ax.annotate(
-        "not measured — " + "\n".join(lines) if len(lines) == 1 else "not measured:\n" + "\n".join(lines),
+        "not shown — " + lines[0] if len(lines) == 1 else "not shown:\n" + "\n".join(lines),
         xy=(0.0, 0.0),
         xycoords=("axes fraction", ax.xaxis.label),
         xytext=(0, -3),
