@@ -59,7 +59,7 @@ def test_time_vs_batch(df):
 def test_speedup_heatmap_annotates_and_marks_status(df):
     fig = charts.speedup_heatmap(df, df["device_label"].iloc[0], mode="xla", dtype="float64")
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
-    assert titles[:4] == ["lu", "slogdet", "inverse", "closed"]
+    assert titles[:4] == ["lu", "slogdet (not singular-safe)", "inverse (not singular-safe)", "closed"]
     closed = next(ax for ax in fig.axes if ax.get_title() == "closed")
     texts = [t.get_text() for t in closed.texts]
     assert texts.count("unsupported") == 4  # n = 16, 64 x batch 1, 8

@@ -114,3 +114,24 @@ def test_sweep_summary_fits_a_screen():
     lines = sweep_summary(two, "run.jsonl").splitlines()
     assert len(lines) <= MAX_LINES and "batch 128" not in "\n".join(lines) and "batch 1):" in lines[2]
     assert "float64 logdet CPU:0 @ other" in "\n".join(lines)
+
+
+def test_sweep_end_prints_the_summary_and_the_full_table_only_when_asked(tmp_path, capsys):
+    import argparse
+
+    from detgrad.cli.sweep import _finish
+
+    cells = [
+        cell(samples=[1e-3] * 3, method="lu"),
+        cell(samples=[2e-3] * 3, method="builtin"),
+        cell(status="unsupported", method="closed"),
+    ]
+    run = write_run(tmp_path / "run.jsonl", header(), cells)
+    args = argparse.Namespace(report=False, check=None, table=False)
+    assert _finish(args, run, tmp_path, cells, 3.0) == 0
+    short = capsys.readouterr().out
+    assert short.startswith("3 cells in 0m03s: 2 ok, 1 unsupported") and "median" not in short
+    assert _finish(argparse.Namespace(report=True, check=None, table=True), run, tmp_path, cells, 3.0) == 0
+    full = capsys.readouterr().out
+    assert "median" in full and "iqr/med" in full  # the per-cell table
+    assert f"report:   {tmp_path / 'report' / 'README.md'}" in full and (tmp_path / "report" / "README.md").exists()

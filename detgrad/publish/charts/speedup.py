@@ -63,7 +63,10 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         ax.set_xticks(range(len(batches)), [str(b) for b in batches])
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         ax.grid(False)
-        ax.set_title(m, color=look.style(m)["color"], fontweight="bold")
+        unsafe = (
+            "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].fillna(False).any()
+        )
+        ax.set_title(m + (" (not singular-safe)" if unsafe else ""), color=look.style(m)["color"], fontweight="bold")
         ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
         ax.set_ylabel("matrix size n" if i % ncols == 0 else "")
     if image is not None:
@@ -72,7 +75,7 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         bar.set_ticks(ticks, labels=[f"{2**t}×" if t >= 0 else f"1/{2**-t}×" for t in ticks])
         bar.set_label("speedup over builtin (>1: faster)")
     fig.suptitle(f"Speedup over TF builtin — {dtype}, target {target}, {mode_text}\n{device}", fontsize=11, fontweight="bold")
-    fig.supxlabel("grey: measured, not ok (status shown) · –: not in this sweep", fontsize=8, color="0.35")
+    fig.supxlabel("grey: no usable measurement (status shown) · –: not in this sweep", fontsize=8, color="0.35")
     return fig
 
 
