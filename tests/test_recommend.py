@@ -59,6 +59,7 @@ def test_singular_safety_comes_from_the_run_file_else_the_known_table():
     assert methods.source(header()) == methods.FROM_TABLE and methods.source({"methods": recorded}) == methods.FROM_RUN
     assert methods.singular_safe(header(), "detgrad", "newmethod") is False
     assert methods.singular_safe(header(), "jax", "slogdet") is False
+    assert recommend.recommend(_frame(cells).drop(columns="singular_safe")).loc[0, "best"] == "lu"  # column missing
 
 
 def test_no_safe_method_says_so():

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detgrad.publish import methods
 from detgrad.publish.aggregate import BASELINE, DETGRAD, PROBLEM_AXES
 
 ACCURACY_FAILED = ("wrong", "nonfinite")
@@ -96,6 +97,8 @@ def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = 
         best time - 1, among singular-safe methods), and ``unsafe*``: the fastest candidate when it is not
         singular-safe and faster than ``best``.
     """
+    if "singular_safe" not in df.columns:  # a frame not made by aggregate.tidy: the built-in table
+        df = df.assign(singular_safe=[methods.singular_safe({}, f, m) for f, m in zip(df["family"], df["method"], strict=True)])
     pool = df if include_peers else df[df["family"].eq(DETGRAD)]
     failed = _failed_keys(pool)
     if mode is not None:
