@@ -10,8 +10,8 @@ from detgrad.cli import main
 from detgrad.publish.report import CHECK_HINT, build_report
 
 
-def _run(tmp_path):
-    cells = demo_cells(ns=(4, 16, 64), batches=(1,), dtypes=("float64",), modes=("xla",))
+def _run(tmp_path, ns=(4, 16, 64, 256), **kw):
+    cells = demo_cells(ns=ns, batches=(1,), dtypes=("float64",), modes=("xla",), **kw)
     return write_run(tmp_path / "run.jsonl", header(), cells)
 
 
@@ -39,3 +39,33 @@ def test_report_without_check_says_how_to_regenerate(tmp_path):
 
     readme = build_report([load_run(_run(tmp_path))], tmp_path / "r", with_charts=False)
     assert CHECK_HINT in readme.read_text()
+
+
+def test_report_leaves_out_what_has_nothing_to_show(tmp_path):
+    from detgrad.runs.reader import load_run
+
+    # three sizes: no complexity fit; one condition number per dtype: no accuracy chart; only detgrad methods: no peers text
+    cells = [c for c in demo_cells(ns=(4, 16, 64), batches=(1,), dtypes=("float64",), modes=("xla",)) if c["family"] == "detgrad"]
+    cells = [dict(c, cond=10.0) for c in cells]
+    out = tmp_path / "r"
+    text = build_report([load_run(write_run(tmp_path / "run.jsonl", header(), cells))], out, formats=("png",)).read_text()
+    assert "## Complexity" not in text and not (out / "tables" / "complexity.csv").exists()
+    assert "accuracy_" not in text and not list((out / "charts").glob("accuracy_*"))
+    assert "Peers" not in text and "jax" not in text
+    assert "## Performance targets" not in text  # the run covers no target regime
+    assert "issue" not in text.lower() and "#5" not in text
+    assert "0 of 13 measured cells (0%) are noisy" in text and "budget_s" not in text
+
+
+def test_report_states_noise_and_complexity_threshold(tmp_path):
+    from detgrad.runs.reader import load_run
+
+    cells = demo_cells(ns=(4, 16, 64, 256), batches=(1,), dtypes=("float64",), modes=("xla",))
+    cells[0] = dict(cells[0], noisy=True)
+    text = build_report(
+        [load_run(write_run(tmp_path / "run.jsonl", header(), cells))], tmp_path / "r", with_charts=False
+    ).read_text()
+    assert "1 of 25 measured cells (4%) are noisy" in text
+    assert "`budget_s`" in text and "--threads" in text and "idle machine" in text
+    assert "r² ≥ 0.9" in text and "at least 4 sizes" in text
+    assert "Peers (`jax.*`" in text

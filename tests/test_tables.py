@@ -44,8 +44,9 @@ def test_headline_shows_time_speedup_mode_and_status():
 def test_recommendation_table():
     rec = tables.recommendation(aggregate.recommend(_df()))
     assert rec.loc[0, "use"] == "lu (xla)"
-    assert rec.loc[0, "runner-up"] == "builtin (xla)"
-    assert rec.loc[0, "runner-up takes"] == "+100% time"
+    assert rec.loc[0, "vs builtin"] == "2×"
+    assert rec.loc[0, tables.UNSAFE_COLUMN] == ""  # builtin is slower: nothing faster to warn about
+    assert list(rec.columns) == ["dtype", "target", "n", "batch", "use", "time/call", "vs builtin", tables.UNSAFE_COLUMN]
 
 
 def test_markdown_and_csv(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import warnings
+import sys
 from pathlib import Path
 
 from detgrad.errors import DetgradError
@@ -40,11 +40,16 @@ def run(args: argparse.Namespace) -> int:
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
         raise DetgradError(f"bad --format {args.formats!r}; choose from png, svg, pdf")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        runs = [load_run(p) for p in args.runs]
-    for w in caught:
-        print(f"detgrad: warning: {w.message}")
+    runs = [load_run(p) for p in args.runs]  # a torn last line: one warning line on stderr (see detgrad.cli.main)
+    empty = [path for path, (_, records) in zip(args.runs, runs, strict=True) if not records]
+    if len(empty) == len(runs):
+        what = empty[0] if len(empty) == 1 else f"{len(empty)} run files"
+        raise DetgradError(
+            f"{what}: no complete cell in the run (header only, or stopped before a cell finished); nothing to report"
+        )
+    for path in empty:
+        print(f"detgrad: warning: {path}: no complete cell in the run; left out of the report", file=sys.stderr)
+    runs = [run for run in runs if run[1]]
     readme = build_report(runs, args.out, check_markdown=check, title=args.title, formats=formats)
     print(f"report written: {readme}")
     return 0

@@ -3,7 +3,7 @@
 Owns aggregation (``aggregate``: merge runs, speedups, GFLOP/s, % of peak,
 recommendations), tables (``tables``), charts (``charts/``, one module per
 chart kind), the report (``report``), run-to-run and device comparison with
-a significance test (``compare``) and the issue #5 performance targets
-(``targets``).  It reads what :mod:`detgrad.runs` loaded, never measures and
+a significance test (``compare``) and the performance targets per size
+regime (``targets``).  It reads what :mod:`detgrad.runs` loaded, never measures and
 never imports TensorFlow (an import-linter contract checks it).
 """

@@ -19,6 +19,8 @@ Derived columns (NaN where the cell has no time):
                        ``speedup_best_lo`` .. ``speedup_best_hi``; ``speedup_paired`` says which
 ``noise``              iqr_s / median_s of the cell's per-round samples (``noisy``: > 10 %)
 ``rounds``             the number of samples (rounds) behind median_s
+``singular_safe``      the method's gradient is right at singular input (from the run file, see
+                       :mod:`detgrad.publish.methods`; False for peers and unknown methods)
 
 Complex dtypes: a record's ``flops`` is the count for a real matrix of the same
 ``n`` (e.g. 2n^3 for LU value + gradient); one complex multiply-add costs four
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detgrad.publish import methods
 from detgrad.publish.paired import add_speedups
 
 BASELINE = "builtin"
@@ -103,9 +106,10 @@ def tidy(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.Data
                 cpu_model=env.get("cpu_model"),
                 device_label=device_label(env, row["device"]),
                 peak_gflops=peaks.get(REAL_DTYPE.get(row["dtype"], ""), np.nan),
+                singular_safe=methods.singular_safe(head, row["family"], row["method"]),
             )
             rows.append(row)
-    cols = [*_COLUMNS, "run_id", "created", "sweep", "hostname", "cpu_model", "device_label", "peak_gflops"]
+    cols = [*_COLUMNS, "run_id", "created", "sweep", "hostname", "cpu_model", "device_label", "peak_gflops", "singular_safe"]
     df = pd.DataFrame(rows, columns=cols)
     for c in [*_NUMERIC, "peak_gflops"]:
         df[c] = pd.to_numeric(df[c], errors="coerce")
@@ -160,53 +164,19 @@ def main_condition(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return df[keep], f"; {text} where several"
 
 
-def _nan_free(key: tuple) -> tuple:
-    """A groupby key with NaN replaced by None, so equal keys compare equal."""
-    return tuple(None if isinstance(v, float) and np.isnan(v) else v for v in key)
+def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = None) -> pd.DataFrame:
+    """Per problem the fastest right *and* singular-safe method; see :func:`detgrad.publish.recommend.recommend`."""
+    from detgrad.publish.recommend import recommend as _recommend
+
+    return _recommend(df, include_peers=include_peers, mode=mode)
 
 
-def recommend(df: pd.DataFrame, include_peers: bool = False) -> pd.DataFrame:
-    """The fastest method per problem (:data:`PROBLEM_AXES`) among ok cells, with its margin over the runner-up.
-
-    Each method is represented by its fastest mode; ``builtin_status`` says why a problem has no
-    speedup (e.g. ``wrong``: builtin's gradient failed the check); ``margin`` is runner-up time / best time - 1
-    (0.25 means the best is 25 % faster than the next *method*).  Peers (jax, torch, numpy) are not
-    TensorFlow options and are left out unless ``include_peers``.
-    """
-    pool = df if include_peers else df[df["family"].eq(DETGRAD)]
-    ok = pool[pool["status"].eq("ok") & pool["median_s"].notna()]
-    ok = ok.loc[ok.groupby(["series", *PROBLEM_AXES], dropna=False)["median_s"].idxmin()]
-    base = pool[pool["method"].eq(BASELINE)].groupby(PROBLEM_AXES, dropna=False)["status"]
-    base_status = {_nan_free(k): "ok" if s.eq("ok").any() else "/".join(sorted(set(s))) for k, s in base}
-    rows = []
-    for key, grp in ok.groupby(PROBLEM_AXES, dropna=False, sort=True):
-        grp = grp.sort_values("median_s")
-        first = grp.iloc[0]
-        second = grp.iloc[1] if len(grp) > 1 else None
-        rows.append(
-            dict(
-                zip(PROBLEM_AXES, key, strict=True),
-                best=first["series"],
-                best_mode=first["mode"],
-                best_s=first["median_s"],
-                speedup_best=first["speedup_best"],
-                builtin_status=base_status.get(_nan_free(key)),
-                runner_up=None if second is None else second["series"],
-                runner_up_mode=None if second is None else second["mode"],
-                runner_up_s=np.nan if second is None else second["median_s"],
-                margin=np.nan if second is None else second["median_s"] / first["median_s"] - 1.0,
-            )
-        )
-    cols = [*PROBLEM_AXES, "best", "best_mode", "best_s", "speedup_best", "builtin_status"]
-    cols += ["runner_up", "runner_up_mode", "runner_up_s", "margin"]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def complexity_fit(df: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
+def complexity_fit(df: pd.DataFrame, min_points: int = 4, min_r2: float | None = None) -> pd.DataFrame:
     """Fit time per matrix ∝ n^k per (series, mode, target, dtype, batch, device) by log-log least squares.
 
-    Only ok cells count; groups with fewer than ``min_points`` distinct n are skipped.  Returns
-    ``k`` (exponent), ``r2`` and the n range used.
+    Only ok cells count; groups with fewer than ``min_points`` distinct n are skipped, and with
+    ``min_r2`` so are fits whose r² is below it (a power law that does not explain the data says
+    nothing about k).  Returns ``k`` (exponent), ``r2`` and the n range used.
     """
     keys = ["series", "mode", "target", "dtype", "batch", "device_label"]
     ok = df[df["status"].eq("ok") & (df["time_per_matrix_s"] > 0)]
@@ -220,6 +190,8 @@ def complexity_fit(df: pd.DataFrame, min_points: int = 3) -> pd.DataFrame:
         resid = y - (k * x + c)
         ss = float(((y - y.mean()) ** 2).sum())
         r2 = 1.0 - float((resid**2).sum()) / ss if ss > 0 else 1.0
+        if min_r2 is not None and r2 < min_r2:
+            continue
         rows.append(
             dict(
                 zip(keys, key, strict=True),

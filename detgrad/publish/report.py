@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad.publish import aggregate, charts, tables, targets
+from detgrad.publish import aggregate, charts, methods, recommend, tables, targets
 from detgrad.publish.charts.style import save
 from detgrad.publish.compare import compare_frames
 
@@ -50,15 +50,21 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
     devices = sorted(df["device_label"].unique())
     for target in sorted(df["target"].dropna().unique()):
         t = df[df["target"].eq(target)]
+        timed = t[t["status"].eq("ok") & t["median_s"].notna()]
+        if timed.empty:
+            continue
         add(
             charts.time_vs_n(t, "best", target),
             f"time_vs_n_{target}_best",
             f"Time per call vs n ({target}), fastest mode per method",
         )
         for mode in modes if len(modes) > 1 else []:  # one mode only: the "best" chart already shows it
-            add(charts.time_vs_n(t, mode, target), f"time_vs_n_{target}_{mode}", f"Time per call vs n ({target}), {mode} mode")
+            if timed["mode"].eq(mode).any():
+                add(
+                    charts.time_vs_n(t, mode, target), f"time_vs_n_{target}_{mode}", f"Time per call vs n ({target}), {mode} mode"
+                )
         for dt in dtypes:
-            if t.loc[t["dtype"].eq(dt), "batch"].nunique() > 1:
+            if timed.loc[timed["dtype"].eq(dt), "batch"].nunique() > 1:
                 add(
                     charts.time_vs_batch(t, "best", target, dt),
                     f"time_vs_batch_{target}_{dt}",
@@ -66,7 +72,8 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
                 )
         for i, dev in enumerate(devices):
             for dt in dtypes:
-                if len(t[t["dtype"].eq(dt) & t["device_label"].eq(dev) & t["method"].eq(aggregate.BASELINE)]):
+                here = t[t["dtype"].eq(dt) & t["device_label"].eq(dev) & t["method"].ne(aggregate.BASELINE)]
+                if here["speedup_best"].notna().any():  # a heatmap needs a right builtin to compare with
                     add(
                         charts.speedup_heatmap(t, dev, "best", target, dt),
                         f"speedup_{target}_{dt}_dev{i}",
@@ -75,7 +82,7 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
         traced = t[t["trace_s"].notna()]
         for dt in [d for d in dtypes if d in set(traced["dtype"])]:
             add(charts.compile_time(t, target, dt), f"compile_time_{target}_{dt}", f"Trace/compile time vs n ({target}, {dt})")
-        if t["grad_rel_err"].notna().any():
+        if charts.condition_dtypes(t, target) and t["grad_rel_err"].notna().any():
             add(charts.grad_accuracy(t, target), f"accuracy_{target}", f"Gradient error vs condition number ({target})")
     if len(devices) > 1:
         base = df[df["device_label"].eq(devices[0])]
@@ -97,6 +104,92 @@ def _write_tables(tabs: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     return paths
 
 
+NOISY_LIMIT = 0.10  # IQR / median above which a cell is flagged noisy (as the sweep flags it)
+R2_MIN = 0.9  # a complexity fit is shown only when the power law explains this share of the variance
+MIN_SIZES = 4  # ... and has at least this many matrix sizes
+
+
+def _intro(df: pd.DataFrame, n_runs: int) -> list[str]:
+    status = df["status"].value_counts()
+    text = (
+        f"{n_runs} run(s), {len(df)} cells: " + ", ".join(f"{int(c)} {s}" for s, c in status.items()) + ".  "
+        "Times are seconds per call of value + gradient for the whole batch (median of the raw samples); "
+        "`speedup` is TF builtin's time / the method's time on the same device (>1: faster)."
+    )
+    if df["family"].ne(aggregate.DETGRAD).any():
+        text += "  Peers (`jax.*`, `torch.*`, `numpy.*`) are other frameworks, shown for reference, not detgrad methods."
+    return [text, ""]
+
+
+def _recommendation_text(rec: pd.DataFrame, runs: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]], modes: int) -> str:
+    """How to read the recommendation table (Markdown bullets), including where singular-safety came from."""
+    lines = [
+        "- `use`: per problem, the fastest method that is right for that input (its value and gradient passed the "
+        "accuracy check in every mode it ran) **and** singular-safe (its gradient stays right at singular matrices), "
+        "at its fastest compile mode.",
+        "- `vs builtin`: TF builtin's time in its fastest mode / that time (>1: faster).  TF's builtin is never the "
+        "answer (it is not singular-safe); where its gradient is wrong (complex det, or any failed check) the column "
+        "says `builtin wrong`.",
+        f"- `{tables.UNSAFE_COLUMN}`: a faster method that is not singular-safe (it raises or returns NaN on a singular "
+        "matrix), with its speedup; take it only if your inputs can never be singular.",
+    ]
+    if modes > 1:
+        lines.append(
+            "- `eager` / `graph` / `XLA`: the singular-safe answer for code fixed to that compile mode, and its time per call."
+        )
+    cols = ["vs_builtin_lo", "vs_builtin_hi"]
+    if len(rec) and rec[cols].notna().all(axis=1).any():
+        lines.append("- `[lo–hi]`: the 95 % interval of the speedup measured round by round, side by side with builtin.")
+    else:
+        lines.append(
+            "- The speedups are ratios of medians measured at different times (this run has no paired rounds): "
+            "read small differences as noise."
+        )
+    if any(methods.source(head) == methods.FROM_TABLE for head, _ in runs):
+        lines.append(
+            "- Singular-safety: this run file does not record it, so the report uses detgrad's built-in list of known "
+            f"methods ({methods.describe_table()})."
+        )
+    else:
+        lines.append("- Singular-safety comes from the run file (recorded from the method registry by the sweep).")
+    return "\n".join(lines)
+
+
+def _noise_text(df: pd.DataFrame) -> list[str]:
+    measured = df[df["status"].eq("ok") & df["median_s"].notna()]
+    if measured.empty:
+        return []
+    noisy = int(measured["noisy"].fillna(False).astype(bool).sum())
+    share = noisy / len(measured)
+    text = (
+        f"{noisy} of {len(measured)} measured cells ({share:.0%}) are noisy: their interquartile range is more than "
+        f"{NOISY_LIMIT:.0%} of their median (`noisy` in `tables/cells.csv`)."
+    )
+    if noisy:
+        text += (
+            "  To reduce it: a longer sampling time per cell (`budget_s` in the spec's `[settings]`), a fixed "
+            "thread count (`detgrad sweep --threads N` or the spec's `threads` axis), and an idle machine "
+            "(no other jobs; the same power and frequency settings for the whole run)."
+        )
+    return ["## Measurement noise", "", text, ""]
+
+
+def _complexity(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    fit = aggregate.complexity_fit(df, min_points=MIN_SIZES, min_r2=R2_MIN) if len(df) else pd.DataFrame()
+    if fit.empty:
+        return fit, []
+    table = tables.complexity(fit)
+    return table, [
+        "## Complexity: time per matrix ∝ n^k",
+        "",
+        f"Log-log least-squares fit over n per method, mode, dtype and batch, shown only with at least {MIN_SIZES} sizes "
+        f"and r² ≥ {R2_MIN} (the power law explains at least {R2_MIN:.0%} of the variance of log time); k ≈ 3 is the "
+        "cubic regime, smaller k means per-call overhead still dominates.",
+        "",
+        tables.to_markdown(table),
+    ]
+
+
 def build_report(
     runs: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
     out_dir: str | Path,
@@ -109,43 +202,37 @@ def build_report(
 
     ``check_markdown`` is the pre-rendered conformance matrix (the file written by
     ``detgrad check --markdown FILE``); without it the report says how to regenerate it.
-    ``with_charts=False`` writes the tables only (fast).
+    ``with_charts=False`` writes the tables only (fast).  Sections and tables with nothing
+    to show are left out.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     df = aggregate.tidy(runs)
     env = aggregate.environments(runs)
-    rec = tables.recommendation(aggregate.recommend(df)) if len(df) else pd.DataFrame()
-    fit = tables.complexity(aggregate.complexity_fit(df)) if len(df) else pd.DataFrame()
+    raw_rec = recommend.recommend(df) if len(df) else pd.DataFrame(columns=recommend.COLUMNS)
+    per_mode = recommend.by_mode(df) if len(df) else {}
+    rec = tables.recommendation(raw_rec, per_mode) if len(raw_rec) else pd.DataFrame()
     head = tables.headline(df) if len(df) else pd.DataFrame()
+    fit, fit_md = _complexity(df)
     tabs = {"cells": tables.cells(df), "headline": head, "recommendations": rec, "complexity": fit, "environment": env}
-    table_paths = _write_tables(tabs, out / "tables")
+    table_paths = _write_tables({k: v for k, v in tabs.items() if len(v)}, out / "tables")
     made = _charts(df, out / "charts", formats) if len(df) and with_charts else []
 
-    status = df["status"].value_counts()
-    md = [f"# {title}", ""]
-    md.append(
-        f"{len(runs)} run(s), {len(df)} cells: " + ", ".join(f"{int(c)} {s}" for s, c in status.items()) + ". "
-        "Times are seconds per call of value + gradient for the whole batch (median of the raw samples); "
-        "`speedup` is TF builtin's time / the method's time on the same device (>1: faster).  "
-        "Peers (`jax.*`, `torch.*`, `numpy.*`) are other frameworks, shown for reference, not detgrad methods."
-    )
+    md = [f"# {title}", "", *_intro(df, len(runs))]
+    if len(rec):
+        md += ["## Recommendations", "", _recommendation_text(raw_rec, runs, len(per_mode)), "", tables.to_markdown(rec)]
+    md += _noise_text(df)
     env_t = env.astype(str).set_index("run_id").T.reset_index(names="run") if len(env) else env
-    md += ["", "## Environment", "", tables.to_markdown(env_t)]
-    md += ["## Recommendations", ""]
-    md.append(
-        "Fastest detgrad method per problem (each method at its fastest compile mode), and how much longer the "
-        "next-best method takes.  Only cells whose value and gradient passed the accuracy check count."
-    )
-    md += ["", tables.to_markdown(rec), "## Headline: time per call (speedup over builtin's fastest mode, mode)", ""]
+    md += ["## Environment", "", tables.to_markdown(env_t)]
     if len(head):
+        md += ["## Headline: time per call (speedup over builtin's fastest mode, mode)", ""]
         for (dev, dt, tgt), grp in head.groupby(["device", "dtype", "target"], sort=True):
             cols = [c for c in grp.columns if c not in ("device", "dtype", "target") and grp[c].notna().any()]
             md += [f"### {dt}, {tgt} — {dev}", "", tables.to_markdown(grp[cols])]
     md += targets.markdown_section(df)
-    md += ["## Complexity: time per matrix ∝ n^k", "", "Log-log least-squares fit over n (at least 3 sizes) per method,"]
-    md += ["mode, dtype and batch; k ≈ 3 is the cubic regime, smaller k means overhead still dominates.", ""]
-    md += [tables.to_markdown(fit), "## Charts", ""]
+    md += fit_md
+    if made:
+        md += ["## Charts", ""]
     for chart in made:
         links = " · ".join(f"[{p.suffix[1:].upper()}](charts/{p.name})" for p in chart.paths)
         png = next((p for p in chart.paths if p.suffix == ".png"), chart.paths[0])

@@ -96,8 +96,62 @@ def _series_order(series: pd.Series) -> list[str]:
     return series_order(series.unique())
 
 
-def recommendation(rec: pd.DataFrame) -> pd.DataFrame:
-    """Human-readable recommendation table from :func:`detgrad.publish.aggregate.recommend`."""
+def fmt_speedup(x: Any, lo: Any = None, hi: Any = None) -> str:
+    """``1.32× [1.25–1.40]`` with a finite interval, ``1.32×`` without one; empty for missing values."""
+    text = fmt_ratio(x)
+    finite = [v for v in (lo, hi) if isinstance(v, (int, float)) and not math.isnan(v)]
+    if text and len(finite) == 2:
+        text += f" [{lo:.3g}–{hi:.3g}]"
+    return text
+
+
+MODE_LABEL = {"eager": "eager", "graph": "graph", "xla": "XLA"}
+UNSAFE_COLUMN = "fastest if your matrices are never singular"
+
+
+def _pick(name: Any, mode: Any) -> str:
+    return f"{name} ({mode})" if isinstance(name, str) else ""
+
+
+NO_SAFE = "no singular-safe method passed"
+
+
+def _unsafe(name: Any, mode: Any, seconds: Any, sp: Any, lo: Any, hi: Any) -> str:
+    """``eigenlu (graph) 1.48×``; builtin itself (or no speedup to show) with its time instead."""
+    if not isinstance(name, str):
+        return ""
+    speed = fmt_speedup(sp, lo, hi) if name != "builtin" else ""
+    return f"{_pick(name, mode)} {speed or fmt_time(seconds)}"
+
+
+def _vs_builtin(sp: Any, lo: Any, hi: Any, status: Any) -> str:
+    text = fmt_speedup(sp, lo, hi)
+    if text:
+        return text
+    return f"builtin {status}" if isinstance(status, str) and status != "ok" else ("no builtin" if status is None else "")
+
+
+def _problem(values: tuple) -> tuple:
+    return tuple(None if isinstance(v, float) and math.isnan(v) else v for v in values)
+
+
+def _mode_answer(best: Any, best_s: Any, unsafe: Any) -> str:
+    """``lu 250 µs``: a mode's singular-safe answer and its time (or the unsafe method when no safe one passed)."""
+    if isinstance(best, str):
+        return f"{best} {fmt_time(best_s)}"
+    return f"none safe ({unsafe} not singular-safe)" if isinstance(unsafe, str) else "—"
+
+
+def recommendation(rec: pd.DataFrame, per_mode: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Readable recommendation table from :func:`detgrad.publish.recommend.recommend`.
+
+    One row per problem: ``use`` (fastest singular-safe method that passed the check, at its fastest mode), its
+    time per call, ``vs builtin`` (speedup over builtin's fastest mode, with its interval when measured paired; or why
+    there is none), :data:`UNSAFE_COLUMN` (a faster method that is not singular-safe, with its speedup) and, with
+    ``per_mode`` (``{mode: recommend(df, mode=mode)}``), one column per compile mode naming that mode's answer and
+    its time.  The device column is left out when there is one device.
+    """
+    axes = varying_axes(rec)
     out = pd.DataFrame(
         {
             "device": rec["device_label"],
@@ -105,22 +159,45 @@ def recommendation(rec: pd.DataFrame) -> pd.DataFrame:
             "target": rec["target"],
             "n": rec["n"],
             "batch": rec["batch"],
-            **{a: rec[a].map(fmt_num) for a in varying_axes(rec)},
-            "use": rec["best"] + " (" + rec["best_mode"] + ")",
+            **{a: rec[a].map(fmt_num) for a in axes},
+            "use": [_pick(b, m) or NO_SAFE for b, m in zip(rec["best"], rec["best_mode"], strict=True)],
             "time/call": rec["best_s"].map(fmt_time),
             "vs builtin": [
-                fmt_ratio(sp) or (f"builtin {st}" if isinstance(st, str) else "")
-                for sp, st in zip(rec["speedup_best"], rec["builtin_status"], strict=True)
+                _vs_builtin(*v)
+                for v in zip(rec["vs_builtin"], rec["vs_builtin_lo"], rec["vs_builtin_hi"], rec["builtin_status"], strict=True)
             ],
-            "runner-up": (rec["runner_up"].fillna("") + " (" + rec["runner_up_mode"].fillna("") + ")").str.replace(" ()", ""),
-            "runner-up takes": rec["margin"].map(lambda m: "" if pd.isna(m) else f"+{100 * m:.0f}% time"),
+            UNSAFE_COLUMN: [
+                _unsafe(u, m, t, sp, lo, hi)
+                for u, m, t, sp, lo, hi in zip(
+                    rec["unsafe"],
+                    rec["unsafe_mode"],
+                    rec["unsafe_s"],
+                    rec["unsafe_vs_builtin"],
+                    rec["unsafe_vs_builtin_lo"],
+                    rec["unsafe_vs_builtin_hi"],
+                    strict=True,
+                )  # fmt: skip
+            ],
         }
     )
-    return out.sort_values(["device", "dtype", "target", "n", "batch", *varying_axes(rec)]).reset_index(drop=True)
+    if per_mode and len(per_mode) > 1:
+        index = [_problem(r) for r in rec[PROBLEM_AXES].itertuples(index=False)]
+        for mode, frame in per_mode.items():
+            answers = {
+                _problem(r[:-3]): _mode_answer(*r[-3:])
+                for r in frame[[*PROBLEM_AXES, "best", "best_s", "unsafe"]].itertuples(index=False)
+            }
+            out[MODE_LABEL.get(mode, mode)] = [answers.get(k, "—") for k in index]
+    if out["device"].nunique() <= 1:
+        out = out.drop(columns="device")
+    sort = [c for c in ["device", "dtype", "target", "n", "batch", *axes] if c in out.columns]
+    return out.sort_values(sort).reset_index(drop=True)
 
 
 def complexity(fit: pd.DataFrame) -> pd.DataFrame:
     """Readable complexity-fit table (exponent k of time ∝ n^k)."""
+    if fit.empty:
+        return pd.DataFrame(columns=["device", "dtype", "target", "batch", "mode", "series", "k", "r2", "n range", "points"])
     out = fit.rename(columns={"device_label": "device"}).copy()
     out["k"] = out["k"].map(lambda k: f"{k:.2f}")
     out["r2"] = out["r2"].map(lambda r: f"{r:.3f}")

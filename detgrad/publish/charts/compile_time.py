@@ -18,23 +18,22 @@ def compile_time(df: pd.DataFrame, target: str = "det", dtype: str = "float64", 
     modes = look.ordered(sub.loc[sub["trace_s"].notna() | ~sub["status"].eq("ok"), "mode"], look.MODE_ORDER)
     devices = sorted(sub["device_label"].unique())
     fig, axes = look.subplots(max(len(devices), 1), max(len(modes), 1))
-    seen, statuses = set(), set()
+    seen = set()
     for r, dev in enumerate(devices):
         for c, mode in enumerate(modes):
             ax = axes[r, c]
             panel = sub[sub["device_label"].eq(dev) & sub["mode"].eq(mode)]
-            for i, s in enumerate(look.series_order(panel["series"])):
+            for s in look.series_order(panel["series"]):
                 rows = panel[panel["series"].eq(s)].sort_values("n")
                 ok = rows[rows["trace_s"].notna()]
                 if len(ok):
                     ax.plot(ok["n"], ok["trace_s"], **look.style(s))
-                bad = rows[~rows["status"].eq("ok")]
-                statuses |= look.mark_status(ax, bad["n"], s, bad["status"], edge=0.03 + 0.035 * i)
-                seen.add(s)
-            look.reserve_bottom(ax, panel["status"].ne("ok").any())
+                    seen.add(s)
             xlabel = "matrix size n" if r == len(devices) - 1 else ""
             look.time_axes(ax, sub["n"], f"{mode} · {dev}", xlabel, "trace + compile time (first call)" if c == 0 else "")
-    look.outside_legend(fig, *look.legend_handles(seen, statuses), title="method")
+            bad = panel[~panel["status"].eq("ok") & panel["trace_s"].isna()]
+            look.note_missing(ax, look.missing_lines(bad, "n", panel["n"], "n"))
+    look.outside_legend(fig, *look.legend_handles(seen), title="method")
     return look.finish(
         fig, f"One-off tracing / XLA compile time vs n — {dtype}, target {target}, batch {batch}; not in per-call times"
     )

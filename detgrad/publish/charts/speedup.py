@@ -1,7 +1,7 @@
 """Speedup charts: heatmaps of each method's speedup over TF builtin, and one device over another.
 
-Cells that are not ok are shown with their status (grey heatmap cell, or a
-marker at the axis edge), never dropped.  Never imports TensorFlow.
+Cells that are not ok are shown with their status (grey heatmap cell, or listed
+under the panel), never dropped.  Never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -63,7 +63,10 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         ax.set_xticks(range(len(batches)), [str(b) for b in batches])
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         ax.grid(False)
-        ax.set_title(m, color=look.style(m)["color"], fontweight="bold")
+        unsafe = (
+            "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].fillna(False).any()
+        )
+        ax.set_title(m + (" (not singular-safe)" if unsafe else ""), color=look.style(m)["color"], fontweight="bold")
         ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
         ax.set_ylabel("matrix size n" if i % ncols == 0 else "")
     if image is not None:
@@ -72,7 +75,7 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         bar.set_ticks(ticks, labels=[f"{2**t}×" if t >= 0 else f"1/{2**-t}×" for t in ticks])
         bar.set_label("speedup over builtin (>1: faster)")
     fig.suptitle(f"Speedup over TF builtin — {dtype}, target {target}, {mode_text}\n{device}", fontsize=11, fontweight="bold")
-    fig.supxlabel("grey: measured, not ok (status shown) · –: not in this sweep", fontsize=8, color="0.35")
+    fig.supxlabel("grey: no usable measurement (status shown) · –: not in this sweep", fontsize=8, color="0.35")
     return fig
 
 
@@ -86,28 +89,26 @@ def _grey_cell(x: int, y: int):
 def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
     """Speedup of the NEW device over the BASE one per cell vs n, from :func:`~detgrad.publish.compare.compare_frames` by device.
 
-    Columns dtype; line style = mode; one batch (default: the smallest).  Pairs where either side failed sit at the axis edge.
+    Columns dtype; line style = mode; one batch (default: the smallest).
+    Pairs where either side failed are listed under the panel.
     """
     sub = cmp[cmp["base_status"].notna() & cmp["new_status"].notna()]  # cells present on both devices
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
     dtypes = look.ordered(sub["dtype"], look.DTYPE_ORDER)
     fig, axes = look.subplots(1, max(len(dtypes), 1), sharey=True)
-    seen, statuses, modes = set(), set(), set()
+    seen, modes = set(), set()
     for c, dt in enumerate(dtypes):
         ax = axes[0, c]
         panel = sub[sub["dtype"].eq(dt)]
-        for i, s in enumerate(look.series_order(panel["series"])):
+        for s in look.series_order(panel["series"]):
             for mode in look.ordered(panel["mode"], look.MODE_ORDER):
                 rows = panel[panel["series"].eq(s) & panel["mode"].eq(mode)].sort_values("n")
                 ok = rows[rows["speedup"].gt(0)]
                 if len(ok):
                     ax.plot(ok["n"], ok["speedup"], **(look.style(s) | {"linestyle": look.MODE_LINESTYLE.get(mode, "-")}))
                     modes.add(mode)
-                bad = rows[~rows["speedup"].gt(0)]
-                why = bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"])
-                statuses |= look.mark_status(ax, bad["n"], s, why, edge=0.03 + 0.035 * i)
-                seen.add(s)
+                    seen.add(s)
         ax.axhline(1.0, color="0.4", linewidth=1)
         look.log_int_axis(ax, sub["n"], "x")
         ax.set_yscale("log", base=2)
@@ -115,7 +116,10 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
         ax.set_title(dt)
         ax.set_xlabel("matrix size n")
         ax.set_ylabel("speedup (BASE time / NEW time)" if c == 0 else "")
-    handles, labels = look.legend_handles(seen, statuses)
+        bad = panel[~panel["speedup"].gt(0)]
+        bad = bad.assign(status=bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"]))
+        look.note_missing(ax, look.missing_lines(bad, "n", panel["n"], "n"))
+    handles, labels = look.legend_handles(seen)
     for mode in look.ordered(modes, look.MODE_ORDER):
         handles.append(Line2D([], [], color="0.3", linestyle=look.MODE_LINESTYLE.get(mode, "-")))
         labels.append(f"{mode} mode")

@@ -3,7 +3,8 @@
 Colours are the Okabe–Ito colour-blind-safe palette; each method keeps its
 colour and marker in every chart, peers (jax, torch, numpy) are dashed so they
 read as "not a detgrad method".  Unsupported and failed cells are drawn with
-the shared :data:`STATUS_MARKERS` at the axis edge, never dropped.
+text under the panel (:func:`note_missing`) — never as a marker where a measurement could be — and
+never dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -44,13 +44,6 @@ DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
 MODE_ORDER = ["eager", "graph", "xla"]
 _SPARE = [("#DDCC77", "p"), ("#AA4499", "d"), ("#117733", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
-# Failed / unsupported cells: marker drawn at the bottom (or top) axis edge.
-STATUS_MARKERS = {
-    "unsupported": dict(marker="o", markerfacecolor="none", markersize=7),
-    "failed": dict(marker="x", markersize=7, markeredgewidth=1.6),
-}
-STATUS_LEGEND = {"unsupported": "unsupported (at axis edge)", "failed": "error/oom/timeout/wrong (at axis edge)"}
-
 RC = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -125,16 +118,12 @@ def subplots(nrows: int, ncols: int, width: float = 3.6, height: float = 2.9, **
     return fig, axes
 
 
-def legend_handles(series: Iterable[str], statuses: Iterable[str] = ()) -> tuple[list[Line2D], list[str]]:
-    """Legend proxies for ``series`` plus the status markers actually used."""
+def legend_handles(series: Iterable[str]) -> tuple[list[Line2D], list[str]]:
+    """Legend proxies for ``series`` (cells without a measurement are listed under their panel, not in the legend)."""
     handles, labels = [], []
     for s in series_order(series):
         handles.append(Line2D([], [], **style(s)))
         labels.append(s)
-    for st in ("unsupported", "failed"):
-        if st in set(statuses):
-            handles.append(Line2D([], [], color="0.35", linestyle="none", **STATUS_MARKERS[st]))
-            labels.append(STATUS_LEGEND[st])
     return handles, labels
 
 
@@ -186,20 +175,6 @@ def log_time_axis(ax: Any, axis: str = "y") -> None:
     target.set_minor_formatter(NullFormatter())
 
 
-def reserve_bottom(ax: Any, needed: bool, frac: float = 0.16) -> None:
-    """Lower a log y axis so the bottom ``frac`` of the panel is free for status markers (no overlap with data)."""
-    if not needed or not ax.has_data():
-        return
-    lo, hi = ax.dataLim.intervaly
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0 or hi < lo:
-        return
-    ax.set_yscale("log")
-    lo, hi = np.log10(lo), np.log10(hi)
-    span = max(hi - lo, 0.3)
-    lo, hi = lo - 0.05 * span, hi + 0.05 * span
-    ax.set_ylim(10 ** (lo - frac * (hi - lo) / (1 - frac)), 10**hi)
-
-
 def log_int_axis(ax: Any, values: Iterable[float], axis: str = "x", base: int = 2) -> None:
     """Log scale whose ticks are exactly the swept integer ``values`` (n or batch)."""
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
@@ -225,13 +200,55 @@ def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabe
     ax.set_ylabel(ylabel)
 
 
-def mark_status(ax: Any, x: Iterable[float], series: str, status: Iterable[str], edge: float = 0.03) -> set[str]:
-    """Draw non-ok cells of ``series`` at the bottom axis edge (x in data units); return the status kinds used."""
-    used = set()
-    trans = ax.get_xaxis_transform()
-    color = style(series)["color"]
-    for xi, st in zip(x, status, strict=False):
-        kind = "unsupported" if st == "unsupported" else "failed"
-        used.add(kind)
-        ax.plot([xi], [edge], transform=trans, color=color, linestyle="none", clip_on=False, **STATUS_MARKERS[kind])
-    return used
+# How a cell without a (usable) measurement is described under its panel.
+STATUS_TEXT = {
+    "unsupported": "unsupported", "wrong": "gradient wrong (failed the check)", "nonfinite": "non-finite result",
+    "oom": "out of memory", "timeout": "timed out", "error": "error",
+}  # fmt: skip
+
+
+def _values_text(values: list[float], every: list[float], axis_name: str) -> str:
+    """``every n``, ``n = 4–512`` (a run of consecutive swept values) or ``n = 4, 16``."""
+    vals = sorted({int(v) for v in values})
+    grid = sorted({int(v) for v in every})
+    if vals == grid:
+        return f"every {axis_name}"
+    pos = [grid.index(v) for v in vals if v in grid]
+    if len(vals) > 2 and len(pos) == len(vals) and pos == list(range(pos[0], pos[0] + len(pos))):
+        return f"{axis_name} = {vals[0]}–{vals[-1]}"
+    return f"{axis_name} = " + ", ".join(str(v) for v in vals)
+
+
+def missing_lines(bad: Any, x: str, every: Iterable[float], axis_name: str) -> list[str]:
+    """Lines like ``closed, tiny: unsupported at n = 4–512`` for the non-ok cells ``bad`` (a frame with series, status, x).
+
+    Series with the same status at the same x values share a line, in :func:`series_order`.
+    """
+    every = list(every)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for s in series_order(bad["series"]):
+        rows = bad[bad["series"].eq(s)]
+        for status in sorted(set(rows["status"])):
+            where = _values_text(list(rows.loc[rows["status"].eq(status), x]), every, axis_name)
+            groups.setdefault((status, where), []).append(s)
+    return [f"{', '.join(names)}: {STATUS_TEXT.get(status, status)} at {where}" for (status, where), names in groups.items()]
+
+
+def note_missing(ax: Any, lines: list[str], max_lines: int = 6) -> None:
+    """Write ``lines`` (cells with no measurement) under the x label of ``ax``, never on the data area."""
+    if not lines:
+        return
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], f"... and {len(lines) - max_lines + 1} more (see the report's tables)"]
+    ax.annotate(
+        "not shown — " + lines[0] if len(lines) == 1 else "not shown:\n" + "\n".join(lines),
+        xy=(0.0, 0.0),
+        xycoords=("axes fraction", ax.xaxis.label),
+        xytext=(0, -3),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=7,
+        color="0.35",
+        annotation_clip=False,
+    )

@@ -1,6 +1,6 @@
 """Time charts from the tidy frame: time per call vs n and time per matrix vs batch size.
 
-Lines per method with IQR bands; non-ok cells at the axis edge.  :func:`select`
+Lines per method with IQR bands; cells without a measurement are listed under their panel.  :func:`select`
 picks one mode (or each method's fastest) and the main condition number.
 Never imports TensorFlow.
 """
@@ -38,9 +38,9 @@ def _quartiles(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lo), np.asarray(hi)
 
 
-def _draw_series(ax, panel: pd.DataFrame, x: str, y: str, band: bool) -> tuple[set[str], set[str]]:
-    """Lines (with IQR band) for every series in ``panel``; non-ok cells at the axis edge."""
-    seen, statuses, failing = set(), set(), 0
+def _draw_series(ax, panel: pd.DataFrame, x: str, y: str, band: bool) -> tuple[set[str], pd.DataFrame]:
+    """Lines (with IQR band) for every series in ``panel``; returns the series drawn and the non-ok cells."""
+    seen = set()
     for s in look.series_order(panel["series"]):
         rows = panel[panel["series"].eq(s)].sort_values(x)
         ok = rows[rows["status"].eq("ok") & rows[y].notna()]
@@ -50,29 +50,27 @@ def _draw_series(ax, panel: pd.DataFrame, x: str, y: str, band: bool) -> tuple[s
                 lo, hi = _quartiles(ok)
                 ax.fill_between(ok[x], lo, hi, color=look.style(s)["color"], alpha=0.18, linewidth=0)
             seen.add(s)
-        bad = rows[~rows["status"].eq("ok")]
-        if len(bad):
-            statuses |= look.mark_status(ax, bad[x], s, bad["status"], edge=0.03 + 0.035 * failing)
-            failing += 1
-            seen.add(s)
-    look.reserve_bottom(ax, failing > 0)
-    return seen, statuses
+    return seen, panel[~panel["status"].eq("ok")]
 
 
 def _time_grid(sub: pd.DataFrame, by: str, columns: list, x: str, y: str, title: str, labels: tuple[str, str]) -> Figure:
-    """Rows device x one column per value of ``by``: lines of ``y`` vs ``x`` per method (IQR band for median_s)."""
+    """Rows device x one column per value of ``by``: lines of ``y`` vs ``x`` per method (IQR band for median_s).
+
+    Cells without a measurement (unsupported, failed) are listed under their panel.
+    """
     devices = sorted(sub["device_label"].unique())
     fig, axes = look.subplots(max(len(devices), 1), max(len(columns), 1), sharex=True)
-    seen, statuses = set(), set()
+    seen = set()
     for r, dev in enumerate(devices):
         for c, value in enumerate(columns):
             ax = axes[r, c]
             panel = sub[sub["device_label"].eq(dev) & sub[by].eq(value)]
-            s, st = _draw_series(ax, panel, x, y, band=y == "median_s")
-            seen, statuses = seen | s, statuses | st
+            drawn, bad = _draw_series(ax, panel, x, y, band=y == "median_s")
+            seen |= drawn
             xlabel, ylabel = labels[0] if r == len(devices) - 1 else "", labels[1] if c == 0 else ""
             look.time_axes(ax, sub[x], title.format(value, dev), xlabel, ylabel)
-    look.outside_legend(fig, *look.legend_handles(seen, statuses), title="method")
+            look.note_missing(ax, look.missing_lines(bad, x, panel[x], x))
+    look.outside_legend(fig, *look.legend_handles(seen), title="method")
     return fig
 
 
