@@ -9,7 +9,7 @@ import pytest
 from synthetic import cell, header
 
 from detgrad.publish import aggregate
-from detgrad.publish.paired import median_interval
+from detgrad.publish.paired import median_interval, round_index_samples
 from detgrad.runs.reader import load_run
 
 RATIOS = [1.9, 1.5, 2.4, 1.7, 2.0, 2.2, 1.6, 2.3, 1.8, 2.1]  # builtin / lu per round, shuffled
@@ -62,3 +62,15 @@ def test_unpaired_cells_and_v1_runs_get_ratio_of_medians_without_interval():
     builtin = v1[v1["method"].eq("builtin") & v1["mode"].eq("graph")].iloc[0]
     assert lu["speedup"] == pytest.approx(builtin["median_s"] / lu["median_s"])
     assert np.isnan(lu["speedup_hi"]) and np.isnan(lu["speedup_best_lo"])
+
+
+def test_round_index_removes_a_round_that_slowed_the_whole_group():
+    rounds = {"lu": [1.0, 1.0, 2.0, 1.0, 1.0], "builtin": [2.0, 2.0, 4.0, 2.0, 2.0], "inverse": [3.0, 3.3, 6.0, 3.0, 3.0]}
+    cells = [cell(samples=[1e-3 * x for x in s], method=m, group_id="g") for m, s in rounds.items()]
+    cells.append(cell(samples=[1e-3, 9e-3, 1e-3], method="slogdet", group_id="other"))  # alone in its group: unchanged
+    df = aggregate.tidy([(header(), cells)])
+    out = round_index_samples(df)
+    lu = out[df.index[df["method"].eq("lu")][0]]
+    # round 2 (x2 for everyone) is gone; round 1: index = median(builtin 1.0, inverse 1.1) = 1.05
+    assert lu == pytest.approx([1e-3, 1e-3 / 1.05, 1e-3, 1e-3, 1e-3])
+    assert out[df.index[df["method"].eq("slogdet")][0]] == [1e-3, 9e-3, 1e-3]

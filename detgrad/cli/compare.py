@@ -14,25 +14,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "compare",
         help="compare two runs cell by cell (regressions, or one device against another)",
-        description="Match the cells of BASE and NEW and report each cell's change NEW/BASE - 1 of its median time with a "
-        "95%% interval combining the spread over rounds inside each run and a run-to-run floor estimated from all matched "
-        "cells.  By default times are taken relative to the canary timed in the same rounds (drift correction); cells whose "
-        "interval excludes 0 are slower or faster, the rest not significant.  Each method's cells are then pooled (change "
-        "relative to the other methods of the same group, median over its cells, order-statistic interval).",
+        description="Match the cells of BASE and NEW and report each cell's change NEW/BASE - 1 of its median time with "
+        "a 95%% interval combining the spread over rounds inside each run and a run-to-run floor estimated from all "
+        "matched cells.  By default each cell's change is taken relative to the other methods timed in the same rounds "
+        "(drift correction); cells whose interval excludes 0 are slower or faster, the rest not significant.  Each "
+        "method's cells are then pooled (change relative to the other methods of the same group, median over its "
+        "cells, order-statistic interval).",
     )
     p.add_argument("base", metavar="BASE", help="baseline run file")
     p.add_argument("new", metavar="NEW", help="new run file (may be the same file as BASE with --by device)")
     p.add_argument("--by", choices=["device"], help="match cells on every axis except this one (device comparison)")
     p.add_argument("--base-device", metavar="TEXT", help="keep only BASE cells whose device label contains TEXT")
     p.add_argument("--new-device", metavar="TEXT", help="keep only NEW cells whose device label contains TEXT")
-    p.add_argument("--fail-on", metavar="median:PCT", help="exit 1 if a cell's whole interval lies above +PCT (e.g. median:10%%)")
+    p.add_argument(
+        "--fail-on",
+        metavar="median:PCT",
+        help="exit 1 if a cell's or a method's whole interval lies above +PCT (e.g. median:10%%)",
+    )
     p.add_argument("--alpha", type=float, default=0.05, help="intervals cover 1 - ALPHA (default 0.05: 95%%)")
     p.add_argument(
         "--mode",
-        choices=["auto", "relative", "absolute"],
+        choices=["auto", "relative", "canary", "absolute"],
         default="auto",
-        help="relative: each round's time over the canary's (drift-corrected); absolute: raw times; "
-        "auto (default): relative when both runs have a canary (run-file schema v2) and not --by device",
+        help="relative: each round's time over its group's speed that round, change beyond the other methods of the group "
+        "(drift-corrected); canary: each round's time over the canary's; absolute: raw times; "
+        "auto (default): relative when both runs were timed in paired rounds (schema v2) and not --by device",
     )
     p.add_argument("--format", choices=["terminal", "markdown", "csv"], default="terminal", help="table format")
     p.add_argument("--changes-only", action="store_true", help="list only cells that changed significantly or changed status")

@@ -4,16 +4,22 @@
 ``new / base - 1`` of its time with a 95 % interval that accounts for run-to-run variation,
 not only for the samples inside one run (which say little about the next run):
 
-1. **Drift correction** (``mode="relative"``, the default when both runs have it): each round's
-   time is divided by the *canary* timed in the same round (run-file schema v2,
-   ``canary_s``: a fixed matmul interleaved with the group), so a machine that was slower
-   while a group ran does not look like a regression.  ``mode="absolute"`` compares raw times
-   (v1 runs, or to see the canary-free numbers).
+1. **Drift correction** (``mode="relative"``, the default when both runs were timed in paired
+   rounds, run-file schema v2): each round's time is divided by the group's speed index for
+   that round (:func:`detgrad.publish.paired.round_index_samples`: the median over the other
+   cells of the group of their time in that round / their usual time), and the cell's change
+   is taken beyond the median change of the other methods of its group.  Whatever slowed a
+   whole group, for a round or for the whole run, cancels; a change shared by every method
+   of a group cancels too (``mode="absolute"`` shows it; the summary gives the median
+   absolute change of all cells).  ``mode="canary"`` divides by the canary timed in each round
+   instead; in A/A pairs on a loaded 2-core machine it spread the cells' changes 2-3x wider
+   than ``relative`` (the 0.2 ms eager matmul is disturbed in its own way), so it is not the
+   default.  ``mode="absolute"`` compares raw times (the only choice for v1 runs).
 2. **Within-run error**: per side, the standard error of log(median) over rounds (a
    bootstrap with a fixed seed), plus :data:`SPREAD_SHARE` x the per-round spread of log
    times (IQR / 1.349): rounds of one run are not independent evidence about the next run
-   (its share of preempted rounds differs); with half the spread, about 5 % of the cells of
-   A/A pairs on a loaded 2-core machine fell outside their 95 % interval, as they should.
+   (its share of preempted rounds differs); with 0.7 x the spread, 1.4-4.2 % of the cells of
+   three A/A pairs on a loaded 2-core machine fell outside their 95 % interval.
 3. **Run-to-run floor**: what the cells' log changes spread beyond those errors, estimated
    robustly from this comparison: ``s_floor^2 = max(0, (1.4826 MAD)^2 - median(u^2))`` over
    all matched ok cells, u the error of step 2 (MAD of log changes about their median; a
@@ -50,15 +56,15 @@ from scipy.stats import norm
 
 from detgrad.errors import DetgradError
 from detgrad.publish.aggregate import CELL_AXES
-from detgrad.publish.paired import median_interval
+from detgrad.publish.paired import median_interval, round_index_samples
 
 BY_CHOICES = ("device",)
 FAIL_METRICS = ("median",)
-MODES = ("auto", "relative", "absolute")
+MODES = ("auto", "relative", "canary", "absolute")
 MIN_FLOOR_CELLS = 8
 MIN_METHOD_CELLS = 6  # fewer cells give no 95 % order-statistic interval for their median
 BOOTSTRAP = 2000
-SPREAD_SHARE = 0.5
+SPREAD_SHARE = 0.7
 
 
 def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[str]:
@@ -72,13 +78,24 @@ def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[st
     return [a for a in CELL_AXES if a not in ("device", "threads")]
 
 
-def _rounds(samples: object, canary: object, relative: bool) -> np.ndarray:
-    """The per-round values a side is judged on: seconds, or seconds / canary seconds."""
-    x = np.asarray(samples if isinstance(samples, list) else [], dtype=float)
-    if relative:
-        c = np.asarray(canary if isinstance(canary, list) else [], dtype=float)
-        x = x / c if len(c) == len(x) else np.array([])
+def _rounds(values: object) -> np.ndarray:
+    """The finite, positive per-round values of one side of a cell."""
+    x = np.asarray(values if isinstance(values, list) else [], dtype=float)
     return x[np.isfinite(x) & (x > 0)]
+
+
+def side_values(df: pd.DataFrame, mode: str) -> pd.Series:
+    """Per cell the per-round values compared: seconds (absolute), seconds / the canary's
+    (canary), or seconds / the group's per-round speed index (relative)."""
+    if mode == "relative":
+        return round_index_samples(df)
+    if mode == "canary":
+        pairs = zip(df["samples_s"], df["canary_s"], strict=True)
+        ratios = [
+            list(np.divide(s, c)) if isinstance(s, list) and isinstance(c, list) and len(s) == len(c) else None for s, c in pairs
+        ]
+        return pd.Series(ratios, index=df.index, dtype=object)
+    return df["samples_s"]
 
 
 def log_median_se(x: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
@@ -126,22 +143,28 @@ def _side(df: pd.DataFrame, axes: list[str], name: str) -> pd.DataFrame:
     dup = df.duplicated(axes, keep="last")
     if dup.any():
         warnings.warn(f"{name}: {int(dup.sum())} duplicate cells, keeping the last of each", UserWarning, stacklevel=3)
-    df = df if "canary_s" in df.columns else df.assign(canary_s=None)
-    cols = ["median_s", "samples_s", "canary_s", "status", "device_label", "series"]
+    cols = ["median_s", "values", "status", "device_label", "series"]
     side = df.loc[~dup, [*dict.fromkeys([*axes, *CELL_AXES])] + cols]
     return side.rename(columns={c: f"{name}_{c}" for c in [*cols, *[a for a in CELL_AXES if a not in axes]]})
 
 
+def _paired_run(df: pd.DataFrame) -> bool:
+    """True when the ok cells were timed in groups (run-file schema v2: a ``group_id`` each)."""
+    ok = df[df["status"].eq("ok")]
+    return "group_id" in df.columns and bool(len(ok)) and bool(ok["group_id"].notna().all())
+
+
 def resolve_mode(base: pd.DataFrame, new: pd.DataFrame, mode: str, by: str | None) -> str:
-    """``relative`` or ``absolute`` for ``mode`` (auto: relative when both runs have a canary)."""
+    """``relative``, ``canary`` or ``absolute`` for ``mode`` (auto: relative when both runs are paired)."""
     if mode not in MODES:
         raise DetgradError(f"unknown --mode {mode!r}; valid: {', '.join(MODES)}")
-    both = "canary_s" in base.columns and "canary_s" in new.columns and has_canary(base) and has_canary(new)
-    if mode == "relative" and (by == "device" or not both):
-        why = "--by device compares two devices" if by == "device" else "a run has no canary (a schema-v1 run?)"
-        raise DetgradError(f"--mode relative needs a canary timed with every cell in both runs, but {why}; use --mode absolute")
+    paired = by is None and _paired_run(base) and _paired_run(new)
+    canary = by is None and all("canary_s" in df.columns and has_canary(df) for df in (base, new))
+    if (mode == "relative" and not paired) or (mode == "canary" and not canary):
+        why = "--by device compares two devices" if by == "device" else "a run was not timed in rounds (a schema-v1 run?)"
+        raise DetgradError(f"--mode {mode} needs both runs timed in paired rounds, but {why}; use --mode absolute")
     if mode == "auto":
-        return "relative" if both and by is None else "absolute"
+        return "relative" if paired else "absolute"
     return mode
 
 
@@ -161,6 +184,7 @@ def compare_frames(
     and ``floor_cells`` (how many cells it was estimated from).
     """
     used = resolve_mode(base, new, mode, by)
+    base, new = base.assign(values=side_values(base, used)), new.assign(values=side_values(new, used))
     axes = match_axes(base, new, by)
     merged = _side(base, axes, "base").merge(_side(new, axes, "new"), on=axes, how="outer")
     for col in ("series", "family", "method", "mode", "target", "n", "batch", "dtype"):
@@ -170,11 +194,14 @@ def compare_frames(
     ok = merged["base_status"].eq("ok") & merged["new_status"].eq("ok")
     stats = {}
     for side in ("base", "new"):
-        x = [_rounds(s, c, used == "relative") if good else np.array([]) for s, c, good in zip(
-            merged[f"{side}_samples_s"], merged[f"{side}_canary_s"], ok, strict=True)]  # fmt: skip
+        x = [_rounds(v) if good else np.array([]) for v, good in zip(merged[f"{side}_values"], ok, strict=True)]
         merged[f"{side}_rounds"] = [len(v) for v in x]
         stats[side] = np.array([log_median_se(v) if len(v) >= min_samples else (np.nan,) * 3 for v in x]).reshape(-1, 3)
-    d = stats["new"][:, 0] - stats["base"][:, 0]
+    raw = stats["new"][:, 0] - stats["base"][:, 0]
+    centred = _group_centred(merged, raw)
+    # relative: the change beyond the median change of the other methods of the group (whatever slowed
+    # the whole group in one run cancels); cells without two matched neighbours keep their own change
+    d = np.where(np.isfinite(centred), centred, raw) if used == "relative" else raw
     b, n = stats["base"], stats["new"]
     se_within = np.sqrt(b[:, 1] ** 2 + n[:, 1] ** 2 + SPREAD_SHARE**2 * (b[:, 2] ** 2 + n[:, 2] ** 2))
     floor, floor_cells = (0.0, 0) if by == "device" else floor_of(d, se_within)
@@ -182,15 +209,16 @@ def compare_frames(
     half = norm.ppf(1.0 - alpha / 2.0) * scale
     family = max(1, int(np.isfinite(d).sum()))  # the --fail-on gate holds for all cells at once (Bonferroni)
     merged["gate_lo_pct"] = 100.0 * (np.exp(d - norm.ppf(1.0 - alpha / family) * scale) - 1.0)
-    merged["ratio"] = (merged["new_median_s"] / merged["base_median_s"]).where(ok)
-    if used == "relative":  # the drift-corrected ratio (medians of time / canary)
-        merged["ratio"] = pd.Series(np.exp(d), index=merged.index).where(np.isfinite(d), merged["ratio"])
+    absolute = (merged["new_median_s"] / merged["base_median_s"]).where(ok)
+    merged["ratio"] = absolute
+    if used != "absolute":  # the drift-corrected ratio
+        merged["ratio"] = pd.Series(np.exp(d), index=merged.index).where(np.isfinite(d), absolute)
     merged["speedup"] = 1.0 / merged["ratio"]
     merged["change_pct"] = 100.0 * (merged["ratio"] - 1.0)
     merged["change_lo_pct"] = 100.0 * (np.exp(d - half) - 1.0)
     merged["change_hi_pct"] = 100.0 * (np.exp(d + half) - 1.0)
-    merged["log_change"] = np.where(ok, d, np.nan)
-    merged["group_change"] = _group_centred(merged)
+    merged["log_change"] = np.where(ok, raw, np.nan)
+    merged["group_change"] = centred
     merged["verdict"] = merged.apply(_verdict, axis=1, min_samples=min_samples) if len(merged) else []
     merged["base_device"] = merged["base_device_label"]
     merged["new_device"] = merged["new_device_label"]
@@ -202,7 +230,8 @@ def compare_frames(
         keep.insert(0, "key")
     out = merged[keep].sort_values(["target", "dtype", "series", "mode", "n", "batch"], na_position="last")
     out = out.reset_index(drop=True)
-    out.attrs.update(mode=used, floor=floor, floor_cells=floor_cells, level=1.0 - alpha)
+    drift = float(np.nanmedian(np.log(absolute))) if absolute.notna().any() else np.nan
+    out.attrs.update(mode=used, floor=floor, floor_cells=floor_cells, level=1.0 - alpha, drift=drift)
     return out
 
 
@@ -228,15 +257,16 @@ def regressions(cmp: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return cmp[slower | broke]
 
 
-def _group_centred(merged: pd.DataFrame) -> pd.Series:
-    """Each cell's log change minus the median of the other cells' of its problem (NaN with fewer than 2 others)."""
+def _group_centred(merged: pd.DataFrame, d: np.ndarray) -> np.ndarray:
+    """Each cell's log change ``d`` minus the median of the other cells' of its problem (NaN with fewer than 2 others)."""
     keys = merged["key"] if "key" in merged.columns else pd.Series(None, index=merged.index)
-    group = [k.split("/", 3)[3] if isinstance(k, str) and k.count("/") >= 3 else None for k in keys]
-    out = pd.Series(np.nan, index=merged.index)
-    for _, idx in merged.groupby(pd.Series(group, index=merged.index), dropna=True).groups.items():
-        d = merged.loc[idx, "log_change"].dropna()
-        for i in d.index:
-            others = d.drop(i)
+    group = pd.Series([k.split("/", 3)[3] if isinstance(k, str) and k.count("/") >= 3 else None for k in keys])
+    d = np.asarray(d, dtype=float)
+    out = np.full(len(d), np.nan)
+    for _, idx in group.groupby(group, dropna=True).groups.items():
+        members = [i for i in idx if np.isfinite(d[i])]
+        for i in members:
+            others = [d[j] for j in members if j != i]
             if len(others) >= 2:
                 out[i] = d[i] - float(np.median(others))
     return out
@@ -275,13 +305,18 @@ def summary(cmp: pd.DataFrame) -> str:
     text = f"{len(cmp)} cells compared: " + ", ".join(parts)
     a = cmp.attrs
     if "mode" in a:
-        how = "time relative to the canary timed in the same rounds" if a["mode"] == "relative" else "absolute time"
+        how = {
+            "relative": "each cell's change beyond the median change of the other methods timed in the same rounds",
+            "canary": "time relative to the canary timed in the same rounds",
+        }.get(a["mode"], "absolute time")
         floor = (
             f"run-to-run floor ±{100 * np.expm1(a['floor']):.1f} % (1 s.d.) from {a['floor_cells']} cells"
             if a["floor_cells"] >= MIN_FLOOR_CELLS
             else "no run-to-run floor (too few cells to estimate it)"
         )
         text += f"\n{100 * a['level']:.0f} % intervals of {how}; {floor}"
+        if np.isfinite(a.get("drift", np.nan)):
+            text += f"; absolute times moved by a median of {100 * np.expm1(a['drift']):+.1f} % over all cells"
     return text
 
 

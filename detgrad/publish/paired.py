@@ -22,6 +22,7 @@ may have different numbers of samples; their ratios use the rounds both took par
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -105,3 +106,32 @@ def add_speedups(df: pd.DataFrame, problem_axes: list[str], baseline: str = "bui
         df[c] = out[c]
     df["speedup_paired"] = paired
     return df
+
+
+def round_index_samples(df: pd.DataFrame) -> pd.Series:
+    """Each ok cell's samples divided by its group's per-round speed index (a list per row, or None).
+
+    The index of round r is the median, over the *other* cells of the same ``group_id`` that took
+    part in round r, of their time in round r / their own median time: above 1 when the machine
+    was slower than usual for the whole group in that round.  Cells with fewer than two other
+    cells in their group keep their samples.
+    """
+    out = pd.Series([s if isinstance(s, list) else None for s in df["samples_s"]], index=df.index, dtype=object)
+    if "group_id" not in df.columns:
+        return out
+    ok = df["status"].eq("ok") & df["group_id"].notna()
+    for _, idx in df[ok].groupby("group_id").groups.items():
+        rows = [i for i in idx if _samples(df.at[i, "samples_s"]) is not None]
+        if len(rows) < 3:
+            continue
+        m = np.full((len(rows), max(len(df.at[i, "samples_s"]) for i in rows)), np.nan)
+        for j, i in enumerate(rows):
+            m[j, : len(df.at[i, "samples_s"])] = df.at[i, "samples_s"]
+        norm = m / np.nanmedian(m, axis=1, keepdims=True)
+        for j, i in enumerate(rows):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # rounds no other cell took part in
+                index = np.nanmedian(np.delete(norm, j, axis=0), axis=0)
+            r = len(df.at[i, "samples_s"])
+            out[i] = list(m[j, :r] / np.where(np.isfinite(index[:r]), index[:r], 1.0))
+    return out
