@@ -56,15 +56,21 @@ from scipy.stats import norm
 
 from detgrad.errors import DetgradError
 from detgrad.publish.aggregate import CELL_AXES
-from detgrad.publish.paired import median_interval, round_index_samples
+from detgrad.publish.changes import (
+    MIN_FLOOR_CELLS,
+    SPREAD_SHARE,
+    floor_of,
+    group_centred,
+    log_median_se,
+    resolve_mode,
+    rounds_of,
+    side_values,
+)
+from detgrad.publish.paired import median_interval
 
 BY_CHOICES = ("device",)
 FAIL_METRICS = ("median",)
-MODES = ("auto", "relative", "canary", "absolute")
-MIN_FLOOR_CELLS = 8
 MIN_METHOD_CELLS = 6  # fewer cells give no 95 % order-statistic interval for their median
-BOOTSTRAP = 2000
-SPREAD_SHARE = 0.7
 
 
 def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[str]:
@@ -76,54 +82,6 @@ def match_axes(base: pd.DataFrame, new: pd.DataFrame, by: str | None) -> list[st
     if by not in BY_CHOICES:
         raise DetgradError(f"unknown --by {by!r}; valid: {', '.join(BY_CHOICES)}")
     return [a for a in CELL_AXES if a not in ("device", "threads")]
-
-
-def _rounds(values: object) -> np.ndarray:
-    """The finite, positive per-round values of one side of a cell."""
-    x = np.asarray(values if isinstance(values, list) else [], dtype=float)
-    return x[np.isfinite(x) & (x > 0)]
-
-
-def side_values(df: pd.DataFrame, mode: str) -> pd.Series:
-    """Per cell the per-round values compared: seconds (absolute), seconds / the canary's
-    (canary), or seconds / the group's per-round speed index (relative)."""
-    if mode == "relative":
-        return round_index_samples(df)
-    if mode == "canary":
-        pairs = zip(df["samples_s"], df["canary_s"], strict=True)
-        ratios = [
-            list(np.divide(s, c)) if isinstance(s, list) and isinstance(c, list) and len(s) == len(c) else None for s, c in pairs
-        ]
-        return pd.Series(ratios, index=df.index, dtype=object)
-    return df["samples_s"]
-
-
-def log_median_se(x: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
-    """``(log median, its bootstrap standard error, spread)`` of per-round values (fixed seed);
-    spread is the IQR of the log values / 1.349 (a standard deviation if they were normal)."""
-    if not len(x):
-        return (np.nan, np.nan, np.nan)
-    idx = np.random.default_rng(seed).integers(0, len(x), size=(BOOTSTRAP, len(x)))
-    q25, q75 = np.percentile(np.log(x), [25, 75])
-    return float(np.log(np.median(x))), float(np.std(np.log(np.median(x[idx], axis=1)))), float((q75 - q25) / 1.349)
-
-
-def has_canary(df: pd.DataFrame) -> bool:
-    """True when every ok cell with samples has a canary aligned with them (schema v2)."""
-    ok = df[df["status"].eq("ok")]
-    return bool(len(ok)) and all(
-        isinstance(c, list) and isinstance(s, list) and len(c) == len(s) > 0
-        for s, c in zip(ok["samples_s"], ok["canary_s"], strict=True)
-    )
-
-
-def floor_of(d: np.ndarray, se_within: np.ndarray) -> tuple[float, int]:
-    """Run-to-run floor (log scale) from the log changes of matched cells; see the module docstring."""
-    good = np.isfinite(d) & np.isfinite(se_within)
-    if good.sum() < MIN_FLOOR_CELLS:
-        return 0.0, int(good.sum())
-    mad = 1.4826 * float(np.median(np.abs(d[good] - np.median(d[good]))))
-    return float(np.sqrt(max(0.0, mad**2 - float(np.median(se_within[good] ** 2))))), int(good.sum())
 
 
 def _verdict(row: pd.Series, min_samples: int) -> str:
@@ -146,26 +104,6 @@ def _side(df: pd.DataFrame, axes: list[str], name: str) -> pd.DataFrame:
     cols = ["median_s", "values", "status", "device_label", "series"]
     side = df.loc[~dup, [*dict.fromkeys([*axes, *CELL_AXES])] + cols]
     return side.rename(columns={c: f"{name}_{c}" for c in [*cols, *[a for a in CELL_AXES if a not in axes]]})
-
-
-def _paired_run(df: pd.DataFrame) -> bool:
-    """True when the ok cells were timed in groups (run-file schema v2: a ``group_id`` each)."""
-    ok = df[df["status"].eq("ok")]
-    return "group_id" in df.columns and bool(len(ok)) and bool(ok["group_id"].notna().all())
-
-
-def resolve_mode(base: pd.DataFrame, new: pd.DataFrame, mode: str, by: str | None) -> str:
-    """``relative``, ``canary`` or ``absolute`` for ``mode`` (auto: relative when both runs are paired)."""
-    if mode not in MODES:
-        raise DetgradError(f"unknown --mode {mode!r}; valid: {', '.join(MODES)}")
-    paired = by is None and _paired_run(base) and _paired_run(new)
-    canary = by is None and all("canary_s" in df.columns and has_canary(df) for df in (base, new))
-    if (mode == "relative" and not paired) or (mode == "canary" and not canary):
-        why = "--by device compares two devices" if by == "device" else "a run was not timed in rounds (a schema-v1 run?)"
-        raise DetgradError(f"--mode {mode} needs both runs timed in paired rounds, but {why}; use --mode absolute")
-    if mode == "auto":
-        return "relative" if paired else "absolute"
-    return mode
 
 
 def compare_frames(
@@ -194,11 +132,11 @@ def compare_frames(
     ok = merged["base_status"].eq("ok") & merged["new_status"].eq("ok")
     stats = {}
     for side in ("base", "new"):
-        x = [_rounds(v) if good else np.array([]) for v, good in zip(merged[f"{side}_values"], ok, strict=True)]
+        x = [rounds_of(v) if good else np.array([]) for v, good in zip(merged[f"{side}_values"], ok, strict=True)]
         merged[f"{side}_rounds"] = [len(v) for v in x]
         stats[side] = np.array([log_median_se(v) if len(v) >= min_samples else (np.nan,) * 3 for v in x]).reshape(-1, 3)
     raw = stats["new"][:, 0] - stats["base"][:, 0]
-    centred = _group_centred(merged, raw)
+    centred = group_centred(merged, raw)
     # relative: the change beyond the median change of the other methods of the group (whatever slowed
     # the whole group in one run cancels); cells without two matched neighbours keep their own change
     d = np.where(np.isfinite(centred), centred, raw) if used == "relative" else raw
@@ -255,21 +193,6 @@ def regressions(cmp: pd.DataFrame, threshold: float) -> pd.DataFrame:
     slower = cmp["verdict"].eq("slower") & (cmp["gate_lo_pct"] > 100.0 * threshold)
     broke = cmp["base_status"].eq("ok") & cmp["new_status"].notna() & ~cmp["new_status"].eq("ok")
     return cmp[slower | broke]
-
-
-def _group_centred(merged: pd.DataFrame, d: np.ndarray) -> np.ndarray:
-    """Each cell's log change ``d`` minus the median of the other cells' of its problem (NaN with fewer than 2 others)."""
-    keys = merged["key"] if "key" in merged.columns else pd.Series(None, index=merged.index)
-    group = pd.Series([k.split("/", 3)[3] if isinstance(k, str) and k.count("/") >= 3 else None for k in keys])
-    d = np.asarray(d, dtype=float)
-    out = np.full(len(d), np.nan)
-    for _, idx in group.groupby(group, dropna=True).groups.items():
-        members = [i for i in idx if np.isfinite(d[i])]
-        for i in members:
-            others = [d[j] for j in members if j != i]
-            if len(others) >= 2:
-                out[i] = d[i] - float(np.median(others))
-    return out
 
 
 def _interval_verdict(lo: float, hi: float) -> str:
