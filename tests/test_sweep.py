@@ -65,6 +65,8 @@ def test_devices_crash_and_statuses(tmp_path, monkeypatch):
     header, on_disk = load_run(tmp_path / "run.jsonl")
     assert [r["key"] for r in on_disk] == [r["key"] for r in records]
     assert header["environment"]["ceilings"]["matmul_gflops"]["float64"] > 0
+    # the report reads singular-safety from the run file, never from the registry
+    assert header["methods"]["closed"]["singular_safe"] is True and header["methods"]["builtin"]["singular_safe"] is False
 
 
 def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path, capsys):

@@ -33,6 +33,7 @@ from detgrad.runs.reader import load_run
 from detgrad.runs.schema import SCHEMA_VERSION, Cell, make_header, make_record, utc_now
 from detgrad.runs.writer import RunWriter, repair_tail
 from detgrad.sweep.inputs import estimated_bytes
+from detgrad.sweep.methods_info import methods_info
 from detgrad.sweep.progress import Progress
 from detgrad.sweep.spec import SweepSpec, shard_cells
 
@@ -230,7 +231,9 @@ class Sweep:
         spec = dict(self.spec.to_dict(), settings=self.settings, shard=shard)
         if os.environ.get(SLOWDOWN_HOOK):  # a run with an injected slowdown says so
             spec["test_slowdown"] = os.environ[SLOWDOWN_HOOK]
-        return RunWriter(self.path, make_header(spec, env)), []
+        header = make_header(spec, env)
+        header["methods"] = methods_info({c.method for c in self.cells if c.family == "detgrad"})
+        return RunWriter(self.path, header), []
 
     def _measure(self, cell: Cell) -> dict[str, Any]:
         """One cell alone (``{"op": "cell"}``); a worker failure becomes the cell's status."""
