@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import auto, builtin, closed, eigenlu, inverse, logdomain, lu, tiny
+from detgrad.impls import auto, builtin, closed, eigenlu, guarded, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
@@ -57,6 +57,17 @@ _REGISTRY: dict[str, Method] = {
             xla_reason="TF 2.21 has no XLA kernel for Lu on CPU",
             flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
             shares_factorization=True,
+        ),
+        Method(
+            name="guarded",
+            summary="Eigen det + inv of the same LU (eager/graph); a guard sends singular matrices to lu's adjugate",
+            det=guarded.det,
+            slogdet=guarded.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=False,
+            xla_reason=NO_XLA_DET,
+            flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
         ),
         Method(
             name="auto",
