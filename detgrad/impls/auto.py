@@ -1,18 +1,14 @@
-"""The ``"auto"`` method (the default): the fastest method that is right everywhere, by size and mode.
+"""The ``"auto"`` method (the default): the fastest method that is right everywhere, by size, batch and mode.
 
-Dispatch on the matrix size n and the execution mode (:func:`detgrad.impls.mode.execution_mode`,
-decided while tracing), from :data:`TABLE`:
+Dispatch on the matrix size n, the batch size B (when static; an unknown batch counts as
+large) and the execution mode (:func:`detgrad.impls.mode.execution_mode`, decided while
+tracing).  Only methods that pass every conformance case in that mode are candidates:
+``guarded`` (Eigen kernels, singular matrices guarded off to the complete-pivoting adjugate;
+no XLA kernel), ``tiny`` (polynomials, n <= 3) and ``lu`` (compiles everywhere).
 
-    mode          n <= 3       n >= 4
-    eager         guarded      guarded
-    graph         guarded      guarded
-    xla           tiny         lu  (placeholder for the blocked-LU XLA path)
-
-Only methods that pass every conformance case in that mode are candidates: ``guarded`` (Eigen
-kernels, singular matrices guarded off to the complete-pivoting adjugate) has no XLA kernel,
-``tiny`` (polynomials) stops at n = 3, ``lu`` compiles everywhere.  The crossovers and the runs
-that set them are next to the table entries below (ratios t(method)/t(builtin), medians of
-interleaved rounds, ``bench/ratio_probe.py``).
+Every crossover in :data:`TABLE` was set by the measurement written next to it: value +
+gradient, ``python bench/ratio_probe.py --mode MODE --sizes ... --methods guarded,tiny,builtin``,
+ratio = median over interleaved rounds of t(method) / t(builtin), float64, 2-core VM.
 """
 
 from __future__ import annotations
@@ -22,35 +18,62 @@ import tensorflow as tf
 from detgrad.impls import guarded, lu, tiny
 from detgrad.impls.mode import Mode, execution_mode
 
-# (mode, largest n or None for "any") -> method module; the first matching row wins.
-TABLE: dict[Mode, tuple[tuple[int | None, object], ...]] = {
-    # eager, n <= 3: guarded (builtin ops count, ~6 ops) beats tiny (~15 small ops) at batch 1.
-    "eager": ((None, guarded),),
-    # graph: guarded everywhere.
-    "graph": ((None, guarded),),
-    # xla: tiny for n <= 3 (fused polynomial); n >= 4: lu until the blocked-LU XLA path lands.
-    "xla": ((tiny.MAX_N, tiny), (None, lu)),
+ANY = None
+
+# mode -> rows (largest n, smallest batch, method); the first row with n <= largest and
+# batch >= smallest wins; the last row of each mode matches everything.
+TABLE: dict[Mode, tuple[tuple[int | None, int, object], ...]] = {
+    "eager": (
+        # --mode eager --sizes 2x1024,2x2048,2x4096,2x8192: tiny/builtin 1.78, 1.20, 0.77, 0.42;
+        # guarded/builtin 1.34, 1.13, 1.13, 1.15 -> tiny from B = 4096 at n <= 2
+        (2, 4096, tiny),
+        # --sizes 3x4096,3x8192,3x16384,3x65536: tiny 1.23, 0.64, 0.38, 0.29; guarded 1.09, 1.10,
+        # 1.13, 1.01 -> tiny from B = 8192 at n = 3
+        (3, 8192, tiny),
+        # --sizes 2x1,3x1,2x64,3x64: guarded 0.95, 0.98, 0.93, 0.86; tiny 3.3, 8.6, 2.5, 6.3
+        # (op dispatch: tiny runs ~40 small ops) -> guarded below those batches and for n >= 4
+        (ANY, 0, guarded),
+    ),
+    "graph": (
+        # --mode graph --sizes 2x1,3x1,3x65536: tiny 0.83, 1.12, 0.10; guarded 1.50, 1.39, 1.02
+        (3, 0, tiny),
+        (ANY, 0, guarded),
+    ),
+    "xla": (
+        # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed)
+        (3, 0, tiny),
+        # placeholder until the blocked-LU XLA path lands: the one line to change
+        (ANY, 0, lu),
+    ),
 }
 
 
-def pick(n: int, mode: Mode | None = None):
-    """The method module ``auto`` runs for n x n matrices in ``mode`` (default: the current one)."""
-    for largest, method in TABLE[mode or execution_mode()]:
-        if largest is None or n <= largest:
+def pick(n: int, batch: int | None = None, mode: Mode | None = None):
+    """The method module ``auto`` runs for a batch of ``batch`` n x n matrices in ``mode``.
+
+    ``batch`` None (unknown) counts as large; ``mode`` None is the current execution mode.
+    """
+    for largest, smallest_batch, method in TABLE[mode or execution_mode()]:
+        if (largest is ANY or n <= largest) and (batch is None or batch >= smallest_batch):
             return method
-    raise AssertionError("every TABLE row list ends with None")
+    raise AssertionError("the last row of every TABLE mode matches everything")
+
+
+def _static_batch(a: tf.Tensor) -> int | None:
+    batch_shape = a.shape[:-2]
+    return batch_shape.num_elements() if batch_shape.is_fully_defined() else None
 
 
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``."""
-    return pick(a.shape[-1]).det(a)
+    return pick(a.shape[-1], _static_batch(a)).det(a)
 
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor."""
-    return pick(a.shape[-1]).slogdet(a)
+    return pick(a.shape[-1], _static_batch(a)).slogdet(a)
 
 
 def flops(n: int) -> float:
-    """Value + gradient flops of what eager/graph mode runs (guarded: 2/3 n³ + 2 n³; tiny's count for n <= 3 under XLA)."""
-    return 2.0 / 3.0 * n**3 + 2.0 * n**3
+    """Value + gradient flops of the eager/graph path: tiny's count for n <= 3, guarded's beyond."""
+    return tiny.flops(n) if n <= tiny.MAX_N else 2.0 / 3.0 * n**3 + 2.0 * n**3

@@ -118,21 +118,40 @@ def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tenso
     return gen_math_ops.mul(scale, inv_h)
 
 
+def _det_eager_backward(x: tf.Tensor, value: tf.Tensor, g: tf.Tensor) -> tf.Tensor:
+    higher = backprop_recording(x) or forward_mode_active(x)
+    det_now = live(value, x, _det_fast) if higher else value
+    if _all_regular_now(value):
+        return _eager_cotangent(x, g, det_now)
+    return g[..., None, None] * _masked_cofactor_conj(x, det_now)
+
+
 def _det_eager(x: tf.Tensor) -> tf.Tensor:
     """Eager det with the guarded gradient, recorded as one tape operation (what
     ``tf.custom_gradient`` does, without its identity op and Python wrapping)."""
     with record.stop_recording():
         value = gen_linalg_ops.matrix_determinant(x)
-
-    def backward(g):
-        higher = backprop_recording(x) or forward_mode_active(x)
-        det_now = live(value, x, _det_fast) if higher else value
-        if _all_regular_now(value):
-            return [_eager_cotangent(x, g, det_now)]
-        return [g[..., None, None] * _masked_cofactor_conj(x, det_now)]
-
-    record.record_operation("GuardedDet", [value], [x], backward)
+    record.record_operation("GuardedDet", [value], [x], lambda g: [_det_eager_backward(x, value, g)])
     return value
+
+
+# B·N² from which the graph path fuses conj-transpose and scaling in one XLA kernel: TF's
+# Transpose of a (B, N, N) batch is slow.  Measured in tf.functions, medians of 7 rounds, 2-core
+# VM: (1024, 32, 32) float64 Transpose 5.1 ms, XLA transpose 1.35 ms, a multiply 1.0 ms (the
+# builtin's whole value + gradient: ~14 ms); (4096, 8, 8): 0.33 ms vs 0.24 ms.
+XLA_TAIL_MIN_ELEMENTS = 65536
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _scaled_adjoint_xla(scale: tf.Tensor, inv: tf.Tensor) -> tf.Tensor:
+    return scale[..., None, None] * tf.linalg.adjoint(inv)
+
+
+def _scaled_adjoint(scale: tf.Tensor, inv: tf.Tensor) -> tf.Tensor:
+    """``scale[..., None, None] * adjoint(inv)``: ``(...)``, ``(..., N, N)`` -> ``(..., N, N)``."""
+    if inv.shape.is_fully_defined() and inv.shape.num_elements() >= XLA_TAIL_MIN_ELEMENTS:
+        return _scaled_adjoint_xla(scale, inv)
+    return scale[..., None, None] * tf.linalg.adjoint(inv)
 
 
 @tf.custom_gradient
@@ -140,16 +159,12 @@ def _det_fast(x):
     value = tf.linalg.det(x)
 
     def grad(g):
-        if execution_mode() == "eager":
-            higher = backprop_recording(x) or forward_mode_active(x)
-            det_now = live(value, x, _det_fast) if higher else value
-            if _all_regular_now(value):
-                return _eager_cotangent(x, g, det_now)
-            return g[..., None, None] * _masked_cofactor_conj(x, det_now)
+        if execution_mode() == "eager":  # reached through live() at second order
+            return _det_eager_backward(x, value, g)
         det_now = live(value, x, _det_fast)
         return tf.cond(
             tf.reduce_all(_regular(value)),
-            lambda: (g * tf.math.conj(det_now))[..., None, None] * _adjoint_inverse(x),
+            lambda: _scaled_adjoint(g * tf.math.conj(det_now), tf.linalg.inv(x)),
             lambda: g[..., None, None] * _masked_cofactor_conj(x, det_now),
         )
 

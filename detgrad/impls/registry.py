@@ -71,7 +71,7 @@ _REGISTRY: dict[str, Method] = {
         ),
         Method(
             name="auto",
-            summary="by size: tiny for n <= 3, lu otherwise (only methods right at every case in every mode)",
+            summary="the default: by n, batch and mode the fastest method right everywhere (guarded, tiny n <= 3, lu under XLA)",
             det=auto.det,
             slogdet=auto.slogdet,
             dtypes=ALL_DTYPES,
@@ -117,7 +117,7 @@ _REGISTRY: dict[str, Method] = {
 }
 
 METHODS: tuple[str, ...] = tuple(_REGISTRY)
-DEFAULT_METHOD = "lu"
+DEFAULT_METHOD = "auto"
 
 
 def get_method(name: str | None) -> Method:
