@@ -71,7 +71,7 @@ _REGISTRY: dict[str, Method] = {
         ),
         Method(
             name="auto",
-            summary="the default: by n, batch and mode the fastest method right everywhere (guarded, tiny n <= 3, lu under XLA)",
+            summary="by n, batch and execution mode, the fastest method right at every case: guarded, tiny (n <= 3), lu (XLA)",
             det=auto.det,
             slogdet=auto.slogdet,
             dtypes=ALL_DTYPES,
