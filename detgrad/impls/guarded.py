@@ -41,6 +41,7 @@ reverse mode AD" (2008).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -104,17 +105,23 @@ def _masked_cofactor_conj(x: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
     return tf.reshape(_split(flat, ok, fast, slow), tf.shape(x))
 
 
+@functools.lru_cache(maxsize=64)
+def _int_constant(values: tuple[int, ...]) -> tf.Tensor:
+    """A cached int32 eager constant: raw ops given Python lists leave TF's C fast path (~30 µs each)."""
+    return tf.constant(values, tf.int32)
+
+
 def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
     """g·conj(det)·A^{-H} for a regular batch in five raw ops (eager pays ~5-20 µs per Python wrapper)."""
     rank = x.shape.rank
-    perm = [*range(rank - 2), rank - 1, rank - 2]
+    perm = _int_constant((*range(rank - 2), rank - 1, rank - 2))
     inv = gen_linalg_ops.matrix_inverse(x, adjoint=False)
     if x.dtype.is_complex:
         inv_h = gen_array_ops.conjugate_transpose(inv, perm)
         det_now = gen_math_ops.conj(det_now)
     else:
         inv_h = gen_array_ops.transpose(inv, perm)
-    scale = gen_array_ops.reshape(gen_math_ops.mul(g, det_now), [*x.shape[:-2], 1, 1])
+    scale = gen_array_ops.reshape(gen_math_ops.mul(g, det_now), _int_constant((*x.shape[:-2], 1, 1)))
     return gen_math_ops.mul(scale, inv_h)
 
 
