@@ -199,6 +199,15 @@ def _cases() -> list[Case]:
     add(Case("Hessian forward-over-forward, rank n-2", "singular", "hess_ff", f64, _const(RANK_N_MINUS_2, f64)))
     add(
         Case(
+            "Hessian forward-over-forward, complex128 3x3",
+            "complex",
+            "hess_ff",
+            "complex128",
+            lambda: well_conditioned((3, 3), 15, True),
+        )
+    )
+    add(
+        Case(
             "float32 n=200 slogdet (det overflows)",
             "overflow",
             "logdet",

@@ -96,7 +96,20 @@ def det_plain(flat: tf.Tensor) -> tf.Tensor:
     head = tf.linalg.diag_part(f.lu)[:, : n - 2]
     s = f.lu[:, n - 2 :, n - 2 :]
     tail = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
-    return tf.cast(f.parity, flat.dtype) * pivot_product(head) * tail
+    # complex: reduce_prod's derivative is a Cumprod, which XLA has no complex kernel for
+    head_product = _tree_product(head) if flat.dtype.is_complex else pivot_product(head)
+    return tf.cast(f.parity, flat.dtype) * head_product * tail
+
+
+def _tree_product(x: tf.Tensor) -> tf.Tensor:
+    """prod over the last axis of ``(B, K)`` by pairwise multiplies (log2 K steps), ``(B,)``; 1 for K = 0."""
+    if x.shape[-1] == 0:
+        return tf.ones(tf.shape(x)[:1], x.dtype)
+    while x.shape[-1] > 1:
+        if x.shape[-1] % 2:
+            x = tf.concat([x, tf.ones_like(x[:, :1])], axis=-1)
+        x = x[:, 0::2] * x[:, 1::2]
+    return x[:, 0]
 
 
 @tf.custom_gradient

@@ -55,14 +55,16 @@ def backprop_recording(x: tf.Tensor) -> bool:
 
 
 def refuse_graph_forward_mode(x: tf.Tensor, method: str) -> None:
-    """Raise UnsupportedError for forward mode without a tape inside a ``tf.function``.
+    """Raise UnsupportedError for forward mode without a tape inside a ``tf.function`` or on complex input.
 
-    There TF's accumulator differentiates the forward ops and ignores custom gradients, so a
-    method whose forward ops are Eigen kernels gets TF's own det/Lu derivatives (none, or wrong
-    at singular and complex input) instead of its own: better loud than silently wrong.
+    Inside a graph TF's accumulator differentiates the forward ops and ignores custom gradients,
+    so a method whose forward ops are Eigen kernels gets TF's own det/Lu derivatives (none, or
+    wrong at singular and complex input) instead of its own.  For complex input the eager
+    results of ``inverse``, ``slogdet`` and ``eigenlu`` are wrong too (measured: first-order JVP
+    of ``inverse``, second order of the others).  Better loud than silently wrong.
     """
-    if forward_mode_active(x) and execution_mode() != "eager" and not backprop_recording(x):
+    if forward_mode_active(x) and not backprop_recording(x) and (execution_mode() != "eager" or x.dtype.is_complex):
         raise UnsupportedError(
-            f"method {method!r} has no forward mode (ForwardAccumulator without a tape) inside tf.function; "
-            "use 'auto', 'lu' or 'guarded', or run eagerly"
+            f"method {method!r} has no forward mode (ForwardAccumulator without a tape) inside tf.function "
+            "or for complex input; use 'auto', 'lu' or 'guarded'"
         )
