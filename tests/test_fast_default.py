@@ -198,10 +198,22 @@ def test_forward_over_forward_matches_finite_differences():
 
 
 @pytest.mark.parametrize("method", ["eigenlu", "inverse", "slogdet"])
-def test_tapeless_forward_mode_in_graph_is_refused(method):
+def test_tapeless_forward_mode_in_graph_or_complex_is_refused(method):
     a = _regular((4, 4))
     with pytest.raises(detgrad.UnsupportedError, match="no forward mode"):
         tf.function(_second_order("ff", method, a, a))(tf.constant(a))
+    c = _regular((3, 3), "complex128")
+    with pytest.raises(detgrad.UnsupportedError, match="no forward mode"):
+        _second_order("ff", method, c, c)(tf.constant(c))
+    _second_order("ff", method, a, a)(tf.constant(a))  # real, eager: right (conformance), allowed
+
+
+@pytest.mark.parametrize("mode", ("eager", "graph", "xla"))
+def test_auto_complex_forward_over_forward(mode):
+    a, v = _regular((3, 3), "complex128"), _regular((3, 3), "complex128")
+    expected = np.einsum("ijkm,ij,km->", reference.hessian(a), v, v)
+    out = _compile(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-10)
 
 
 @pytest.mark.parametrize("mode", MODES)
