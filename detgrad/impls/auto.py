@@ -24,23 +24,29 @@ ANY = None
 # batch >= smallest wins; the last row of each mode matches everything.
 TABLE: dict[Mode, tuple[tuple[int | None, int, object], ...]] = {
     "eager": (
-        # --mode eager --sizes 2x1024,2x2048,2x4096,2x8192: tiny/builtin 1.78, 1.20, 0.77, 0.42;
-        # guarded/builtin 1.34, 1.13, 1.13, 1.15 -> tiny from B = 4096 at n <= 2
+        # python bench/ratio_probe.py --mode eager --sizes 2x1024,2x2048,2x4096,2x8192
+        #   --dtypes float64 --methods guarded,tiny: tiny/builtin 1.78, 1.20, 0.77, 0.42;
+        #   guarded/builtin 1.34, 1.13, 1.13, 1.15 -> tiny from B = 4096 at n <= 2
         (2, 4096, tiny),
-        # --sizes 3x4096,3x8192,3x16384,3x65536: tiny 1.23, 0.64, 0.38, 0.29; guarded 1.09, 1.10,
-        # 1.13, 1.01 -> tiny from B = 8192 at n = 3
+        # same, --sizes 3x4096,3x8192,3x16384,3x65536: tiny 1.23, 0.64, 0.38, 0.29;
+        #   guarded 1.09, 1.10, 1.13, 1.01 -> tiny from B = 8192 at n = 3
         (3, 8192, tiny),
-        # --sizes 2x1,3x1,2x64,3x64: guarded 0.95, 0.98, 0.93, 0.86; tiny 3.3, 8.6, 2.5, 6.3
-        # (op dispatch: tiny runs ~40 small ops) -> guarded below those batches and for n >= 4
+        # same, --sizes 2x1,3x1,2x64,3x64: guarded 0.95, 0.98, 0.93, 0.86; tiny 3.3, 8.6, 2.5, 6.3
+        #   (eager pays per op: tiny runs ~40 small ops) -> guarded below those batches, and
+        #   for every n >= 4 (the only other candidate there, lu, is 30-40x builtin at n = 2, 3)
         (ANY, 0, guarded),
     ),
     "graph": (
-        # --mode graph --sizes 2x1,3x1,3x65536: tiny 0.83, 1.12, 0.10; guarded 1.50, 1.39, 1.02
+        # python bench/ratio_probe.py --mode graph --sizes 2x1,3x1,2x64,3x1024 --dtypes float64
+        #   --methods guarded,tiny --rounds 11: tiny 1.02, 1.08, 0.87, 0.49; guarded 1.11, 1.12,
+        #   1.13, 1.15 (--sizes 3x65536: tiny 0.10-0.12, guarded 0.99-1.02) -> tiny for n <= 3
         (3, 0, tiny),
+        # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph)
         (ANY, 0, guarded),
     ),
     "xla": (
-        # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed)
+        # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed,
+        # results/cpu: 1.2-1.5x builtin at batch 1, 10-11x at n = 2 batch 4096); unchanged
         (3, 0, tiny),
         # placeholder until the blocked-LU XLA path lands: the one line to change
         (ANY, 0, lu),
