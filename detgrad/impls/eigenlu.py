@@ -32,7 +32,7 @@ import tensorflow as tf
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu_factor import pivot_product
-from detgrad.impls.mode import forward_mode_active, refuse_graph_forward_mode
+from detgrad.impls.mode import forward_mode_active, refuse_forward_mode
 
 
 def _parity_sign(perm: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
@@ -128,11 +128,11 @@ def _slogdet_flat(x):
 
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``; raises on exactly singular input."""
-    refuse_graph_forward_mode(a, "eigenlu")
+    refuse_forward_mode(a, "eigenlu")
     return det_over_batch(a, _det_flat)
 
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor, each ``(...)``."""
-    refuse_graph_forward_mode(a, "eigenlu")
+    refuse_forward_mode(a, "eigenlu")
     return slogdet_over_batch(a, _slogdet_flat)

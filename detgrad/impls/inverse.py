@@ -17,7 +17,7 @@ import tensorflow as tf
 from detgrad.impls.base import empty_matrix_det
 from detgrad.impls.live import live
 from detgrad.impls.logdomain import make_slogdet
-from detgrad.impls.mode import refuse_graph_forward_mode
+from detgrad.impls.mode import refuse_forward_mode
 
 
 @tf.custom_gradient
@@ -36,7 +36,7 @@ def det(a: tf.Tensor) -> tf.Tensor:
     """det with the Jacobi-formula gradient: ``(..., N, N) -> (...)``."""
     if a.shape[-1] == 0:
         return empty_matrix_det(a)
-    refuse_graph_forward_mode(a, "inverse")
+    refuse_forward_mode(a, "inverse")
     return _det(a)
 
 

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.mode import refuse_graph_forward_mode
+from detgrad.impls.mode import refuse_forward_mode
 
 
 def _inverse_transpose(x: tf.Tensor) -> tf.Tensor:
@@ -52,7 +52,7 @@ def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor], name: str 
         """(sign, log|det|): ``(..., N, N) -> ((...), (...))``."""
         if a.shape[-1] == 0:
             return empty_matrix_slogdet(a)
-        refuse_graph_forward_mode(a, name)
+        refuse_forward_mode(a, name)
         return slogdet_(a)
 
     return slogdet

@@ -54,7 +54,7 @@ def backprop_recording(x: tf.Tensor) -> bool:
     return bool(record.should_record_backprop([x]))
 
 
-def refuse_graph_forward_mode(x: tf.Tensor, method: str) -> None:
+def refuse_forward_mode(x: tf.Tensor, method: str) -> None:
     """Raise UnsupportedError for forward mode without a tape inside a ``tf.function`` or on complex input.
 
     Inside a graph TF's accumulator differentiates the forward ops and ignores custom gradients,
