@@ -1,7 +1,7 @@
 """detgrad: determinant gradients in TensorFlow that are fast and right.
 
 >>> import detgrad
->>> detgrad.det(a)                      # default method "lu", XLA-compilable
+>>> detgrad.det(a)                      # default method "auto": singular-safe, XLA-compilable
 >>> detgrad.slogdet(a, method="slogdet")
 >>> detgrad.METHODS
 

@@ -14,7 +14,8 @@ def det(a, method: str | None = None) -> tf.Tensor:
     Args:
         a: ``(..., N, N)`` float32, float64, complex64 or complex128.
         method: one of :data:`detgrad.METHODS`; ``None`` is the default
-            (``"lu"``: XLA-compilable and right at singular matrices).
+            (``"auto"``: picks by size, batch and execution mode the fastest method
+            that is right at singular matrices and compiles under XLA).
 
     Returns:
         ``(...)`` tensor of determinants.  Its gradient is

@@ -96,9 +96,12 @@ def test_new_methods_value_and_gradient(method, n):
 
 
 def test_auto_picks_tiny_then_lu():
-    from detgrad.impls import auto, lu, tiny
+    """Under XLA auto is tiny then lu; in eager/graph the Eigen-backed guarded takes n >= 4."""
+    from detgrad.impls import auto, guarded, lu, tiny
 
-    assert auto._pick(3) is tiny and auto._pick(4) is lu
+    assert auto.pick(3, mode="xla") is tiny and auto.pick(4, mode="xla") is lu
+    assert auto.pick(3, mode="graph") is tiny and auto.pick(4, mode="graph") is guarded
+    assert auto.pick(4, 1, mode="eager") is guarded
 
 
 def test_eigenlu_is_loud_on_singular_input():

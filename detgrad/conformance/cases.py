@@ -12,6 +12,7 @@ Kinds:
     logdet     value log|det A| and its gradient
     hess_rr    Hessian-vector product H·V of det, reverse over reverse
     hess_fwd   H·V by forward over reverse (tf.autodiff.ForwardAccumulator)
+    hess_ff    V:H:V = d²/dt² det(A + tV) at t = 0, two nested ForwardAccumulators (no tape)
     seed       dL/dx, dL/dy of L = det([[sin x, 0], [0, cos y]])²
 """
 
@@ -186,10 +187,25 @@ def _cases() -> list[Case]:
         ("rank n-1", _const(SINGULAR_MIDDLE, f64)),
         ("repeated singular values", lambda: with_singular_values([2, 2, 1, 1], 13)),
     )
-    for kind, label in (("hess_rr", "reverse-over-reverse"), ("hess_fwd", "forward-over-reverse")):
+    hessian_kinds = (
+        ("hess_rr", "reverse-over-reverse"),
+        ("hess_fwd", "forward-over-reverse"),
+        ("hess_ff", "forward-over-forward"),
+    )
+    for kind, label in hessian_kinds:
         for name, build in hessian_inputs:
             group = "singular" if name == "rank n-1" else "hessian"
             add(Case(f"Hessian {label}, {name}", group, kind, f64, build))
+    add(Case("Hessian forward-over-forward, rank n-2", "singular", "hess_ff", f64, _const(RANK_N_MINUS_2, f64)))
+    add(
+        Case(
+            "Hessian forward-over-forward, complex128 3x3",
+            "complex",
+            "hess_ff",
+            "complex128",
+            lambda: well_conditioned((3, 3), 15, True),
+        )
+    )
     add(
         Case(
             "float32 n=200 slogdet (det overflows)",

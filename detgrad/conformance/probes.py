@@ -94,6 +94,18 @@ def _hess_fwd_probe(method: str, tangent):
     return run
 
 
+def _hess_ff_probe(method: str, tangent):
+    def run(a):
+        with tf.autodiff.ForwardAccumulator(a, tangent) as outer:
+            with tf.autodiff.ForwardAccumulator(a, tangent) as inner:
+                value = det(a, method=method)
+            first = inner.jvp(value)
+        # d²/dt² det(A + tV) at t = 0 = V:H:V
+        return {"vhv": outer.jvp(first)}
+
+    return run
+
+
 def _seed_probe(method: str):
     def run(point):
         with tf.GradientTape() as tape:
@@ -116,6 +128,7 @@ def run_probe(kind: str, method: str, mode: str, a: np.ndarray, cotangent=None, 
         "logdet": lambda: _logdet_probe(method),
         "hess_rr": lambda: _hess_rr_probe(method, tf.constant(tangent, dtype=a.dtype)),
         "hess_fwd": lambda: _hess_fwd_probe(method, tf.constant(tangent, dtype=a.dtype)),
+        "hess_ff": lambda: _hess_ff_probe(method, tf.constant(tangent, dtype=a.dtype)),
         "seed": lambda: _seed_probe(method),
     }
     fn = _compile(builders[kind](), mode)

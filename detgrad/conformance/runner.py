@@ -81,6 +81,11 @@ def expected_outputs(case: Case, a: np.ndarray) -> dict[str, tuple[np.ndarray, n
         hess = reference.hessian(a)
         hvp = np.einsum("ijkm,km->ij", hess, forward_tangent(n))
         return {"hvp": (hvp, np.array([np.abs(hvp).max()]))}
+    if case.kind == "hess_ff":
+        hess, v = reference.hessian(a), forward_tangent(n)
+        vhv = np.einsum("ijkm,ij,km->", hess, v, v)
+        # judged against the size of its terms, so an exactly-0 answer (rank <= n-3) stays absolute-ish
+        return {"vhv": (np.asarray(vhv), np.array([max(np.einsum("ijkm,ij,km->", np.abs(hess), np.abs(v), np.abs(v)), 1e-300)]))}
     if case.kind == "abs2":
         grad = 2 * d[..., None, None] * np.conj(cof)
         return {"grad": (grad, grad_scale(grad))}

@@ -1,34 +1,85 @@
-"""The ``"auto"`` method: pick the fastest method that is right everywhere, by matrix size.
+"""The ``"auto"`` method (the default): the fastest method that is right everywhere, by size, batch and mode.
 
-    n <= 3   ``"tiny"``  (polynomials: exact at any rank, every derivative order, XLA;
-                          10x faster than ``"lu"`` at n = 3, batch 65536)
-    n >= 4   ``"lu"``    (the default: complete-pivoting LU, singular-safe, XLA)
+Dispatch on the matrix size n, the batch size B (when static; an unknown batch counts as
+large) and the execution mode (:func:`detgrad.impls.mode.execution_mode`, decided while
+tracing).  Only methods that pass every conformance case in that mode are candidates:
+``guarded`` (Eigen kernels, singular matrices guarded off to the complete-pivoting adjugate;
+no XLA kernel), ``tiny`` (polynomials, n <= 3) and ``lu`` (compiles everywhere).
 
-Only methods that pass every conformance case in every mode are candidates, so ``auto`` keeps
-the default's guarantees.  The faster non-singular-safe methods (``"eigenlu"``, ``"slogdet"``,
-``"inverse"``) are not chosen: they raise or return inf/NaN at singular input.
+Every crossover in :data:`TABLE` was set by the measurement written next to it: value +
+gradient, ``python bench/ratio_probe.py --mode MODE --sizes ... --methods guarded,tiny,builtin``,
+ratio = median over interleaved rounds of t(method) / t(builtin), float64, 2-core VM.
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls import lu, tiny
+from detgrad.impls import guarded, lu, tiny
+from detgrad.impls.mode import Mode, execution_mode
+
+ANY = None
+
+# mode -> rows (largest n, smallest batch, method); the first row with n <= largest and
+# batch >= smallest wins; the last row of each mode matches everything.
+TABLE: dict[Mode, tuple[tuple[int | None, int, object], ...]] = {
+    "eager": (
+        # python bench/ratio_probe.py --mode eager --sizes 2x1024,2x2048,2x4096,2x8192
+        #   --dtypes float64 --methods guarded,tiny: tiny/builtin 1.78, 1.20, 0.77, 0.42;
+        #   guarded/builtin 1.34, 1.13, 1.13, 1.15 -> tiny from B = 4096 at n <= 2
+        (2, 4096, tiny),
+        # same, --sizes 3x4096,3x8192,3x16384,3x65536: tiny 1.23, 0.64, 0.38, 0.29;
+        #   guarded 1.09, 1.10, 1.13, 1.01 -> tiny from B = 8192 at n = 3
+        (3, 8192, tiny),
+        # same, --sizes 2x1,3x1,2x64,3x64: guarded 0.95, 0.98, 0.93, 0.86; tiny 3.3, 8.6, 2.5, 6.3
+        #   (eager pays per op: tiny runs ~40 small ops) -> guarded below those batches, and
+        #   for every n >= 4 (the only other candidate there, lu, is 30-40x builtin at n = 2, 3)
+        (ANY, 0, guarded),
+    ),
+    "graph": (
+        # python bench/ratio_probe.py --mode graph --sizes 2x1,3x1,2x64,3x1024 --dtypes float64
+        #   --methods guarded,tiny --rounds 11: tiny 1.02, 1.08, 0.87, 0.49; guarded 1.11, 1.12,
+        #   1.13, 1.15 (--sizes 3x65536: tiny 0.10-0.12, guarded 0.99-1.02) -> tiny for n <= 3
+        (3, 0, tiny),
+        # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph)
+        (ANY, 0, guarded),
+    ),
+    "xla": (
+        # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed,
+        # results/cpu: 1.2-1.5x builtin at batch 1, 10-11x at n = 2 batch 4096); unchanged
+        (3, 0, tiny),
+        # placeholder until the blocked-LU XLA path lands: the one line to change
+        (ANY, 0, lu),
+    ),
+}
 
 
-def _pick(n: int):
-    return tiny if n <= tiny.MAX_N else lu
+def pick(n: int, batch: int | None = None, mode: Mode | None = None):
+    """The method module ``auto`` runs for a batch of ``batch`` n x n matrices in ``mode``.
+
+    ``batch`` None (unknown) counts as large; ``mode`` None is the current execution mode.
+    """
+    for largest, smallest_batch, method in TABLE[mode or execution_mode()]:
+        if (largest is ANY or n <= largest) and (batch is None or batch >= smallest_batch):
+            return method
+    raise AssertionError("the last row of every TABLE mode matches everything")
+
+
+def _static_batch(a: tf.Tensor) -> int | None:
+    batch_shape = a.shape[:-2]
+    return batch_shape.num_elements() if batch_shape.is_fully_defined() else None
 
 
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``."""
-    return _pick(a.shape[-1]).det(a)
+    return pick(a.shape[-1], _static_batch(a)).det(a)
 
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor."""
-    return _pick(a.shape[-1]).slogdet(a)
+    return pick(a.shape[-1], _static_batch(a)).slogdet(a)
 
 
 def flops(n: int) -> float:
-    return tiny.flops(n) if n <= tiny.MAX_N else 2.0 * n**3
+    """Value + gradient flops of the eager/graph path: tiny's count for n <= 3, guarded's beyond."""
+    return tiny.flops(n) if n <= tiny.MAX_N else 2.0 / 3.0 * n**3 + 2.0 * n**3

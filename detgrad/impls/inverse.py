@@ -17,6 +17,7 @@ import tensorflow as tf
 from detgrad.impls.base import empty_matrix_det
 from detgrad.impls.live import live
 from detgrad.impls.logdomain import make_slogdet
+from detgrad.impls.mode import refuse_forward_mode
 
 
 @tf.custom_gradient
@@ -35,8 +36,9 @@ def det(a: tf.Tensor) -> tf.Tensor:
     """det with the Jacobi-formula gradient: ``(..., N, N) -> (...)``."""
     if a.shape[-1] == 0:
         return empty_matrix_det(a)
+    refuse_forward_mode(a, "inverse")
     return _det(a)
 
 
-slogdet = make_slogdet(lambda x: tf.linalg.matrix_transpose(tf.linalg.inv(x)))
+slogdet = make_slogdet(lambda x: tf.linalg.matrix_transpose(tf.linalg.inv(x)), name="inverse")
 slogdet.__doc__ = """(sign, log|det|) with gradient ``w · A^{-H}`` via ``tf.linalg.inv``."""

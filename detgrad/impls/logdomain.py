@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet
 from detgrad.impls.live import live, log_cotangent
+from detgrad.impls.mode import refuse_forward_mode
 
 
 def _inverse_transpose(x: tf.Tensor) -> tf.Tensor:
@@ -27,7 +28,7 @@ def _inverse_transpose(x: tf.Tensor) -> tf.Tensor:
     return tf.linalg.matrix_transpose(tf.linalg.solve(x, eye))
 
 
-def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor]) -> Callable:
+def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor], name: str = "slogdet") -> Callable:
     """``tf.linalg.slogdet`` with the gradient ``w · conj(inverse_transpose(A))``.
 
     ``w`` is the log-determinant cotangent (phase included, see
@@ -51,6 +52,7 @@ def make_slogdet(inverse_transpose: Callable[[tf.Tensor], tf.Tensor]) -> Callabl
         """(sign, log|det|): ``(..., N, N) -> ((...), (...))``."""
         if a.shape[-1] == 0:
             return empty_matrix_slogdet(a)
+        refuse_forward_mode(a, name)
         return slogdet_(a)
 
     return slogdet
@@ -63,5 +65,5 @@ def det(a: tf.Tensor) -> tf.Tensor:
     """det = sign · exp(log|det|): ``(..., N, N) -> (...)``."""
     if a.shape[-1] == 0:
         return empty_matrix_det(a)
-    sign, logabs = slogdet(a)
+    sign, logabs = slogdet(a)  # refuses graph forward mode
     return sign * tf.cast(tf.exp(logabs), a.dtype)

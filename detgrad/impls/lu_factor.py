@@ -54,7 +54,9 @@ def _eliminate(k, lu, rows, cols, parity):
     batch = tf.shape(lu)[0]
     idx = tf.range(n)
     active = idx >= k
-    magnitude = tf.abs(lu)
+    # stop_gradient: the pivot choice is piecewise constant, and a forward-mode accumulator inside
+    # a graph would otherwise try (and fail) to push tangents into argmax
+    magnitude = tf.abs(tf.stop_gradient(lu))
     candidates = tf.where((active[:, None] & active[None, :])[None], magnitude, -tf.ones_like(magnitude))
     best = tf.argmax(tf.reshape(candidates, [batch, n * n]), axis=1, output_type=tf.int32)
     pivot_row, pivot_col = best // n, best % n
@@ -68,7 +70,7 @@ def _eliminate(k, lu, rows, cols, parity):
     parity = parity * tf.where(pivot_row == k, one, -one) * tf.where(pivot_col == k, one, -one)
 
     pivot = lu[:, k, k]
-    safe_pivot = tf.where(pivot == 0, tf.ones_like(pivot), pivot)
+    safe_pivot = tf.where(tf.stop_gradient(pivot) == 0, tf.ones_like(pivot), pivot)
     below = (idx > k)[None, :]
     zeros = tf.zeros_like(lu[:, :, 0])
     multipliers = tf.where(below, lu[:, :, k] / safe_pivot[:, None], zeros)
@@ -79,13 +81,16 @@ def _eliminate(k, lu, rows, cols, parity):
     return lu, rows, cols, parity
 
 
-def lu_factor(flat: tf.Tensor) -> LUFactors:
+def lu_factor(flat: tf.Tensor, steps: int | None = None) -> LUFactors:
     """Factor a ``(B, N, N)`` batch with complete pivoting (N static, >= 1).
 
+    ``steps`` (default N - 1) elimination steps are taken; with fewer, the trailing
+    ``(N - steps) x (N - steps)`` block of ``lu`` is the Schur complement, not yet factored.
     Cost: about 2/3·N³ flops for the updates plus O(N³) comparisons for the
     pivot search, per matrix.
     """
     n = flat.shape[-1]
+    steps = n - 1 if steps is None else steps
     batch = tf.shape(flat)[0]
     idx = tf.range(n)
     rows = tf.tile(idx[None, :], [batch, 1])
@@ -93,7 +98,7 @@ def lu_factor(flat: tf.Tensor) -> LUFactors:
     parity = tf.ones([batch], dtype=flat.dtype.real_dtype)
     state = (flat, rows, cols, parity)
     if n <= UNROLL_MAX_N:
-        for k in range(n - 1):
+        for k in range(steps):
             state = _eliminate(k, *state)
     else:
 
@@ -101,10 +106,10 @@ def lu_factor(flat: tf.Tensor) -> LUFactors:
             return (k + 1, *_eliminate(k, lu, rows, cols, parity))
 
         _, *state = tf.while_loop(
-            lambda k, *_: k < n - 1,
+            lambda k, *_: k < steps,
             body,
             (tf.constant(0), *state),
-            maximum_iterations=n - 1,
+            maximum_iterations=steps,
         )
     return LUFactors(*state)
 
@@ -143,13 +148,17 @@ def pivot_product(diag: tf.Tensor) -> tf.Tensor:
     """
     direct = tf.reduce_prod(diag, axis=-1)
     magnitude = tf.abs(diag)
-    has_zero = tf.reduce_any(magnitude == 0, axis=-1)
-    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
-    phase = tf.where(magnitude == 0, tf.ones_like(diag), diag / tf.cast(safe, diag.dtype))
+    # comparisons on stop_gradient: piecewise constant, and a graph's forward-mode accumulator
+    # cannot push tangents into them
+    is_zero = tf.stop_gradient(magnitude) == 0
+    has_zero = tf.reduce_any(is_zero, axis=-1)
+    safe = tf.where(is_zero, tf.ones_like(magnitude), magnitude)
+    phase = tf.where(is_zero, tf.ones_like(diag), diag / tf.cast(safe, diag.dtype))
     via_log_abs = tf.exp(tf.reduce_sum(tf.math.log(safe), axis=-1))
     via_log = tf.reduce_prod(phase, axis=-1) * tf.cast(via_log_abs, diag.dtype)
-    direct_abs = tf.abs(direct)
+    direct_abs = tf.stop_gradient(tf.abs(direct))
+    log_abs = tf.stop_gradient(via_log_abs)
     lost = (direct_abs == 0) & ~has_zero
-    lost |= ~tf.math.is_finite(direct_abs) & tf.math.is_finite(via_log_abs)
-    lost |= tf.math.is_finite(via_log_abs) & (tf.abs(direct_abs - via_log_abs) > 0.01 * via_log_abs)
+    lost |= ~tf.math.is_finite(direct_abs) & tf.math.is_finite(log_abs)
+    lost |= tf.math.is_finite(log_abs) & (tf.abs(direct_abs - log_abs) > 0.01 * log_abs)
     return tf.where(lost & ~has_zero, via_log, direct)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import auto, builtin, closed, eigenlu, inverse, logdomain, lu, tiny
+from detgrad.impls import auto, builtin, closed, eigenlu, guarded, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
@@ -59,8 +59,19 @@ _REGISTRY: dict[str, Method] = {
             shares_factorization=True,
         ),
         Method(
+            name="guarded",
+            summary="Eigen det + inv of the same LU (eager/graph); a guard sends singular matrices to lu's adjugate",
+            det=guarded.det,
+            slogdet=guarded.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=False,
+            xla_reason=NO_XLA_DET,
+            flops=lambda n: 2.0 / 3.0 * n**3 + 2.0 * n**3,
+        ),
+        Method(
             name="auto",
-            summary="by size: tiny for n <= 3, lu otherwise (only methods right at every case in every mode)",
+            summary="by n, batch and execution mode, the fastest method right at every case: guarded, tiny (n <= 3), lu (XLA)",
             det=auto.det,
             slogdet=auto.slogdet,
             dtypes=ALL_DTYPES,
@@ -106,7 +117,7 @@ _REGISTRY: dict[str, Method] = {
 }
 
 METHODS: tuple[str, ...] = tuple(_REGISTRY)
-DEFAULT_METHOD = "lu"
+DEFAULT_METHOD = "auto"
 
 
 def get_method(name: str | None) -> Method:

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-METHOD_ORDER = ["lu", "auto", "eigenlu", "slogdet", "inverse", "closed", "tiny", "builtin"]
+METHOD_ORDER = ["lu", "auto", "guarded", "eigenlu", "slogdet", "inverse", "closed", "tiny", "builtin"]
 PEER_ORDER = ["jax", "torch", "numpy"]
 COLORS = {
     "lu": "#0072B2",  # blue
@@ -30,6 +30,7 @@ COLORS = {
     "closed": "#CC79A7",  # reddish purple
     "tiny": "#882255",  # wine
     "auto": "#332288",  # indigo
+    "guarded": "#DDCC77",  # sand
     "eigenlu": "#44AA99",  # teal
     "builtin": "#000000",  # black: the baseline
     "jax": "#E69F00",  # orange
@@ -37,12 +38,12 @@ COLORS = {
     "numpy": "#999999",  # grey
 }
 MARKERS = {
-    "lu": "o", "auto": "*", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P", "builtin": "v",
-    "jax": "<", "torch": ">", "numpy": "h",
+    "lu": "o", "auto": "*", "guarded": "p", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P",
+    "builtin": "v", "jax": "<", "torch": ">", "numpy": "h",
 }  # fmt: skip
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
 MODE_ORDER = ["eager", "graph", "xla"]
-_SPARE = [("#DDCC77", "p"), ("#AA4499", "d"), ("#117733", "8"), ("#661100", "H")]
+_SPARE = [("#AA4499", "d"), ("#117733", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 RC = {
     "figure.dpi": 100,

@@ -1,0 +1,310 @@
+"""The fast default: ``guarded`` (Eigen kernels, singular-safe) and ``auto`` (now the default).
+
+Every expectation comes from an independent reference: numpy float64 (LAPACK), exact rational
+cofactors and Hessians (detgrad.reference, no TF), or central finite differences of numpy's det.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import detgrad
+from detgrad import reference
+from detgrad.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
+from detgrad.impls import auto, guarded, lu, tiny
+
+RNG = np.random.default_rng(2026)
+MODES = ("eager", "graph")
+
+
+def _compile(fn, mode):
+    return fn if mode == "eager" else tf.function(fn, jit_compile=(mode == "xla"))
+
+
+def _value_and_grad(method, mode, a, cotangent=None):
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            d = detgrad.det(x, method=method)
+        return d, tape.gradient(d, x, output_gradients=cotangent)
+
+    d, g = _compile(run, mode)(tf.constant(a))
+    return d.numpy(), g.numpy()
+
+
+def _regular(shape, dtype="float64"):
+    n = shape[-1]
+    a = np.eye(n) + RNG.standard_normal(shape) / (2 * np.sqrt(n))
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * RNG.standard_normal(shape) / (2 * np.sqrt(n))
+    return a.astype(dtype)
+
+
+def _numpy_grad(a):
+    """d det/dA = det·A^{-T} (numpy float64/complex128), for regular a."""
+    wide = a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
+    return np.linalg.det(wide)[..., None, None] * np.swapaxes(np.linalg.inv(wide), -1, -2)
+
+
+def test_auto_is_the_default():
+    assert detgrad.DEFAULT_METHOD == "auto"
+    a = _regular((3, 5, 5))
+    np.testing.assert_allclose(detgrad.det(a).numpy(), np.linalg.det(a), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["guarded", "auto"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (6, 4, 4), (2, 3, 9, 9), (40, 40)])
+def test_regular_value_and_gradient(method, mode, shape):
+    a = _regular(shape)
+    d, g = _value_and_grad(method, mode, a)
+    np.testing.assert_allclose(d, np.linalg.det(a), rtol=1e-11)
+    np.testing.assert_allclose(g, _numpy_grad(a), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ("eager", "graph", "xla"))
+def test_auto_float32_and_cotangent(mode):
+    a = _regular((3, 5, 5), "float32")
+    cot = np.array([2.0, -0.5, 3.0], np.float32)
+    d, g = _value_and_grad("auto", mode, a, tf.constant(cot))
+    np.testing.assert_allclose(d, np.linalg.det(a.astype(np.float64)), rtol=1e-5)
+    np.testing.assert_allclose(g, cot[:, None, None] * _numpy_grad(a), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["guarded", "auto"])
+@pytest.mark.parametrize("mode", MODES)
+def test_mixed_batch_regular_and_exactly_singular(method, mode):
+    """Singular members (zero pivot first/middle/last, rank n-2, zero) never reach inv; adjugate gradient."""
+    batch = np.stack(
+        [_regular((4, 4)), SINGULAR_FIRST, SINGULAR_MIDDLE, SINGULAR_MIDDLE.T, SINGULAR_LAST.T, RANK_N_MINUS_2, np.zeros((4, 4))]
+    )
+    d, g = _value_and_grad(method, mode, batch)
+    np.testing.assert_allclose(d, reference.det(batch), atol=1e-12)
+    expected = reference.cofactor(batch)  # exact rationals
+    scale = np.maximum(np.abs(expected).max(axis=(-2, -1), keepdims=True), 1.0)
+    assert np.all(np.abs(g - expected) <= 1e-12 * scale)
+    assert np.all(g[5:] == 0)  # rank <= n-2: exactly 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_guarded_single_singular_matrices(mode):
+    for a in ([[0.0]], [[1.0, 2.0], [2.0, 4.0]], np.zeros((3, 3))):
+        a = np.array(a)
+        d, g = _value_and_grad("guarded", mode, a)
+        assert d == 0
+        np.testing.assert_array_equal(g, reference.cofactor(a))
+
+
+@pytest.mark.parametrize("method", ["guarded", "auto"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype, n, tol", [("complex128", 4, 1e-11), ("complex64", 3, 1e-4), ("complex128", 2, 1e-11)])
+def test_complex_gradient_has_tf_convention(method, mode, dtype, n, tol):
+    """grad of sum |det|² = 2·det·conj(d det/dA) (∂L/∂Re + i∂L/∂Im), vs numpy."""
+    a = _regular((2, n, n), dtype)
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            d = detgrad.det(x, method=method)
+            loss = tf.reduce_sum(tf.math.real(d * tf.math.conj(d)))
+        return tape.gradient(loss, x)
+
+    g = _compile(run, mode)(tf.constant(a)).numpy()
+    d = np.linalg.det(a.astype(np.complex128))
+    expected = 2 * d[:, None, None] * np.conj(_numpy_grad(a))
+    np.testing.assert_allclose(g, expected, rtol=tol, atol=tol * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("method", ["guarded", "auto"])
+@pytest.mark.parametrize("mode", MODES)
+def test_float32_pivot_product_out_of_range(method, mode):
+    a = running_product_out_of_range()
+    d, g = _value_and_grad(method, mode, a)
+    wide = a.astype(np.float64)
+    np.testing.assert_allclose(d, np.linalg.det(wide), rtol=1e-5)
+    np.testing.assert_allclose(g, _numpy_grad(wide), rtol=1e-3, atol=1e-4 * np.abs(_numpy_grad(wide)).max())
+
+
+@pytest.mark.parametrize("method", ["guarded", "auto"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", [(0, 0), (0, 3, 3), (2, 0, 0)])
+def test_empty(method, mode, shape):
+    d, g = _value_and_grad(method, mode, np.zeros(shape))
+    np.testing.assert_array_equal(d, np.ones(shape[:-2]))
+    np.testing.assert_array_equal(g, np.zeros(shape))
+
+
+def _hvp_reference(a, v):
+    return np.einsum("ijkm,km->ij", reference.hessian(a), v)
+
+
+def _second_order(kind, method, a, v):
+    def run(x):
+        t = tf.constant(v)
+        if kind == "rr":
+            with tf.GradientTape() as outer:
+                outer.watch(x)
+                with tf.GradientTape() as inner:
+                    inner.watch(x)
+                    d = detgrad.det(x, method=method)
+                g = inner.gradient(d, x)
+            return outer.gradient(g, x, output_gradients=t)
+        if kind == "fr":
+            with tf.autodiff.ForwardAccumulator(x, t) as acc:
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    d = detgrad.det(x, method=method)
+                g = tape.gradient(d, x)
+            return acc.jvp(g)
+        with tf.autodiff.ForwardAccumulator(x, t) as outer:
+            with tf.autodiff.ForwardAccumulator(x, t) as inner:
+                d = detgrad.det(x, method=method)
+            first = inner.jvp(d)
+        return outer.jvp(first)
+
+    return run
+
+
+SECOND_ORDER = [
+    (kind, which)
+    for kind in ("rr", "fr", "ff")
+    for which in ("random", "rank n-1", "rank n-2")
+    if kind == "ff" or which != "rank n-2"  # rank n-2 rr/fr: the conformance cases cover rank n-1
+]
+
+
+# auto runs guarded in eager/graph at n = 4, so (guarded, eager/graph) + (auto, xla) cover both
+@pytest.mark.parametrize("method, mode", [("guarded", "eager"), ("guarded", "graph"), ("auto", "xla")])
+@pytest.mark.parametrize("kind, which", SECOND_ORDER)
+def test_second_order(method, mode, kind, which):
+    a = {"random": _regular((4, 4)), "rank n-1": SINGULAR_MIDDLE, "rank n-2": RANK_N_MINUS_2}[which]
+    v = RNG.standard_normal((4, 4))
+    out = _compile(_second_order(kind, method, a, v), mode)(tf.constant(a)).numpy()
+    hvp = _hvp_reference(a, v)
+    expected = np.sum(hvp * v) if kind == "ff" else hvp
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-10 * max(1.0, np.abs(hvp).max()))
+
+
+def test_forward_over_forward_matches_finite_differences():
+    """d²/dt² det(A + tV) by a central difference of numpy's det (independent of the exact Hessian)."""
+    a, v = _regular((5, 5)), RNG.standard_normal((5, 5))
+    h = 1e-3
+    fd = (np.linalg.det(a + h * v) - 2 * np.linalg.det(a) + np.linalg.det(a - h * v)) / h**2
+    for mode in MODES:  # XLA: test_second_order
+        out = _compile(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
+        np.testing.assert_allclose(out, fd, rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["eigenlu", "inverse", "slogdet"])
+def test_tapeless_forward_mode_in_graph_or_complex_is_refused(method):
+    a = _regular((4, 4))
+    with pytest.raises(detgrad.UnsupportedError, match="no forward mode"):
+        tf.function(_second_order("ff", method, a, a))(tf.constant(a))
+    c = _regular((3, 3), "complex128")
+    with pytest.raises(detgrad.UnsupportedError, match="no forward mode"):
+        _second_order("ff", method, c, c)(tf.constant(c))
+    _second_order("ff", method, a, a)(tf.constant(a))  # real, eager: right (conformance), allowed
+
+
+@pytest.mark.parametrize("mode", ("eager", "graph", "xla"))
+def test_auto_complex_forward_over_forward(mode):
+    a, v = _regular((3, 3), "complex128"), _regular((3, 3), "complex128")
+    expected = np.einsum("ijkm,ij,km->", reference.hessian(a), v, v)
+    out = _compile(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_guarded_slogdet(mode):
+    a = _regular((3, 4, 4), "complex128")
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            sign, logabs = detgrad.slogdet(x, method="guarded")
+            loss = tf.reduce_sum(logabs) + tf.reduce_sum(tf.math.imag(sign))
+        return sign, logabs, tape.gradient(loss, x)
+
+    sign, logabs, g = _compile(run, mode)(tf.constant(a))
+    ref_sign, ref_logabs = np.linalg.slogdet(a)
+    np.testing.assert_allclose(sign, ref_sign, rtol=1e-12)
+    np.testing.assert_allclose(logabs, ref_logabs, rtol=1e-12)
+    inv_h = np.conj(np.swapaxes(np.linalg.inv(a), -1, -2))
+    w = 1 + 1j * np.cos(np.angle(ref_sign))  # d/dθ Im(e^{iθ}) = cos θ
+    np.testing.assert_allclose(g, w[:, None, None] * inv_h, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_guarded_slogdet_singular_is_loud_not_raising(mode):
+    a = np.stack([SINGULAR_FIRST, _regular((4, 4))])
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, logabs = detgrad.slogdet(x, method="guarded")
+        return tape.gradient(logabs, x)
+
+    g = _compile(run, mode)(tf.constant(a)).numpy()
+    assert np.isnan(g[0]).all()
+    np.testing.assert_allclose(g[1], np.linalg.inv(a[1]).T, rtol=1e-10)
+
+
+def test_auto_dispatch_table():
+    assert auto.pick(2, 1, "eager") is guarded and auto.pick(64, 64, "eager") is guarded
+    assert auto.pick(2, 1 << 20, "eager") is tiny and auto.pick(3, None, "eager") is tiny
+    assert auto.pick(3, 1, "graph") is tiny and auto.pick(4, 1, "graph") is guarded
+    assert auto.pick(3, 1, "xla") is tiny and auto.pick(4, 1, "xla") is lu
+
+
+def test_auto_under_xla_compiles_and_is_right_at_n_64():
+    a = _regular((2, 64, 64))
+    d, g = _value_and_grad("auto", "xla", a)
+    np.testing.assert_allclose(d, np.linalg.det(a), rtol=1e-10)
+    np.testing.assert_allclose(g, _numpy_grad(a), rtol=1e-8, atol=1e-12)
+
+
+def test_guarded_eager_gradient_is_one_inverse():
+    """The eager fast path is det + the five raw backward ops; no complete-pivoting work."""
+    a = tf.constant(_regular((4, 4)))
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        d = guarded.det(a)
+    calls = []
+    original = lu.lu_factor
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    guarded.lu_factor, saved = spy, guarded.lu_factor
+    try:
+        tape.gradient(d, a)
+    finally:
+        guarded.lu_factor = saved
+    assert calls == []
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "float32"])
+def test_guarded_graph_large_batch_fused_tail(dtype):
+    """B·N² >= guarded.XLA_TAIL_MIN_ELEMENTS: scale and conj-transpose fused by XLA inside the graph."""
+    a = _regular((guarded.XLA_TAIL_MIN_ELEMENTS // 16, 4, 4), dtype)
+    a[7] = SINGULAR_MIDDLE  # the masked path, at the same size
+    d, g = _value_and_grad("guarded", "graph", a)
+    wide = a.astype(np.complex128 if dtype.startswith("complex") else np.float64)
+    tol = 1e-10 if dtype == "complex128" else 1e-4
+    np.testing.assert_allclose(d, np.linalg.det(wide), rtol=tol, atol=tol)
+    regular = np.arange(len(a)) != 7
+    np.testing.assert_allclose(g[regular], np.conj(_numpy_grad(wide[regular])), rtol=tol, atol=tol)
+    np.testing.assert_allclose(g[7], reference.cofactor(SINGULAR_MIDDLE), atol=tol)
+
+
+def test_guarded_graph_large_batch_second_order():
+    """Reverse over reverse through the fused tail, vs central differences of numpy's gradient."""
+    a = _regular((guarded.XLA_TAIL_MIN_ELEMENTS // 9, 3, 3))
+    v = RNG.standard_normal(a.shape)
+    out = tf.function(_second_order("rr", "guarded", a, v))(tf.constant(a)).numpy()
+    h = 1e-5
+    fd = (_numpy_grad(a + h * v) - _numpy_grad(a - h * v)) / (2 * h)
+    np.testing.assert_allclose(out, fd, rtol=1e-6, atol=1e-7)
