@@ -11,8 +11,8 @@ import pytest
 import tensorflow as tf
 
 import detgrad
-from detgrad import reference
-from detgrad.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
+from detgrad.conformance import reference
+from detgrad.conformance.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
 from detgrad.impls import auto, guarded, lu, tiny
 
 RNG = np.random.default_rng(2026)
