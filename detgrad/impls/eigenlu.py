@@ -30,7 +30,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
-from detgrad.impls.live import live, log_cotangent
+from detgrad.impls.live import has_tangent, live, log_cotangent
 from detgrad.impls.lu_factor import pivot_product
 
 
@@ -84,20 +84,6 @@ def _vjp_det(x: tf.Tensor, up: tf.Tensor) -> tf.Tensor:
     return tf.cast(up, x.dtype)[:, None, None] * tf.math.conj(cof)
 
 
-def _has_tangent(x: tf.Tensor) -> bool:
-    """Whether a forward-mode accumulator tracks ``x`` right now (eager, or while tracing a graph).
-
-    In graph mode TF builds forward-mode tangents from the backward *ops*, not from custom
-    gradients, so the backward must then be recomputed from A with differentiable ops.
-    """
-    try:
-        from tensorflow.python import pywrap_tfe
-
-        return bool(pywrap_tfe.TFE_Py_PackJVPs([x])[1])
-    except (ImportError, AttributeError):  # private API gone: keep the fast path
-        return False
-
-
 def _cofactor_plain(x: tf.Tensor) -> tf.Tensor:
     return tf.linalg.det(x)[:, None, None] * tf.linalg.matrix_transpose(tf.linalg.inv(x))
 
@@ -108,7 +94,7 @@ def _det_flat(x):
     value = sign * pivot_product(diag)
 
     def grad(g):
-        if _has_tangent(x):
+        if has_tangent(x):
             cofactor = _cofactor_plain(x)
         else:
             inv_t = _attach(_inverse_transpose(lu, perm), x, _vjp_inv_t)
@@ -130,7 +116,7 @@ def _slogdet_flat(x):
         # a real sign is piecewise constant (derivative 0); a complex one needs its phase derivative
         sign_live = live(sign, x, lambda y: _slogdet_flat(y)[0]) if x.dtype.is_complex else sign
         w = tf.cast(log_cotangent(sign_live, g_sign, g_logabs), x.dtype)
-        if _has_tangent(x):
+        if has_tangent(x):
             inv_t = tf.linalg.matrix_transpose(tf.linalg.inv(x))
         else:
             inv_t = _attach(_inverse_transpose(lu, perm), x, _vjp_inv_t)

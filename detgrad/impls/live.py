@@ -36,6 +36,19 @@ def live(value: tf.Tensor, x: tf.Tensor, recompute: Callable[[tf.Tensor], tf.Ten
     return attach(x)
 
 
+def has_tangent(x: tf.Tensor) -> bool:
+    """Whether a ``tf.autodiff.ForwardAccumulator`` tracks ``x`` right now (eager, or while tracing a graph).
+
+    Uses TF's private ``pywrap_tfe.TFE_Py_PackJVPs``; if that is gone, answers False.
+    """
+    try:
+        from tensorflow.python import pywrap_tfe
+
+        return bool(pywrap_tfe.TFE_Py_PackJVPs([x])[1])
+    except (ImportError, AttributeError):  # private API gone: keep the fast path
+        return False
+
+
 def log_cotangent(sign: tf.Tensor, g_sign: tf.Tensor | None, g_logabs: tf.Tensor | None) -> tf.Tensor:
     """Cotangent w of the complex log-determinant h = log|det| + i·arg(det).
 

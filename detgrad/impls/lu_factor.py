@@ -49,12 +49,17 @@ def _swap_indices(idx: tf.Tensor, k, other: tf.Tensor) -> tf.Tensor:
 
 
 def _eliminate(k, lu, rows, cols, parity):
-    """One pivoting + elimination step at column k of a (B, N, N) batch."""
+    """One pivoting + elimination step at column k of a (B, N, N) batch.
+
+    Pivot choice and zero test read ``tf.stop_gradient`` copies: in a graph, TF 2.21 forward
+    mode raises ``IndexError`` on an op without differentiable outputs (ArgMax, Equal) whose
+    input carries the tangents of two nested ``tf.autodiff.ForwardAccumulator``s.
+    """
     n = lu.shape[-1]
     batch = tf.shape(lu)[0]
     idx = tf.range(n)
     active = idx >= k
-    magnitude = tf.abs(lu)
+    magnitude = tf.abs(tf.stop_gradient(lu))
     candidates = tf.where((active[:, None] & active[None, :])[None], magnitude, -tf.ones_like(magnitude))
     best = tf.argmax(tf.reshape(candidates, [batch, n * n]), axis=1, output_type=tf.int32)
     pivot_row, pivot_col = best // n, best % n
@@ -68,7 +73,7 @@ def _eliminate(k, lu, rows, cols, parity):
     parity = parity * tf.where(pivot_row == k, one, -one) * tf.where(pivot_col == k, one, -one)
 
     pivot = lu[:, k, k]
-    safe_pivot = tf.where(pivot == 0, tf.ones_like(pivot), pivot)
+    safe_pivot = tf.where(tf.stop_gradient(pivot) == 0, tf.ones_like(pivot), pivot)
     below = (idx > k)[None, :]
     zeros = tf.zeros_like(lu[:, :, 0])
     multipliers = tf.where(below, lu[:, :, k] / safe_pivot[:, None], zeros)
@@ -143,13 +148,15 @@ def pivot_product(diag: tf.Tensor) -> tf.Tensor:
     """
     direct = tf.reduce_prod(diag, axis=-1)
     magnitude = tf.abs(diag)
-    has_zero = tf.reduce_any(magnitude == 0, axis=-1)
-    safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
-    phase = tf.where(magnitude == 0, tf.ones_like(diag), diag / tf.cast(safe, diag.dtype))
+    is_zero = tf.stop_gradient(magnitude) == 0
+    has_zero = tf.reduce_any(is_zero, axis=-1)
+    safe = tf.where(is_zero, tf.ones_like(magnitude), magnitude)
+    phase = tf.where(is_zero, tf.ones_like(diag), diag / tf.cast(safe, diag.dtype))
     via_log_abs = tf.exp(tf.reduce_sum(tf.math.log(safe), axis=-1))
     via_log = tf.reduce_prod(phase, axis=-1) * tf.cast(via_log_abs, diag.dtype)
-    direct_abs = tf.abs(direct)
+    # the branch choice reads stop_gradient copies (no tangents on bool ops, see _eliminate)
+    direct_abs, log_abs = tf.stop_gradient(tf.abs(direct)), tf.stop_gradient(via_log_abs)
     lost = (direct_abs == 0) & ~has_zero
-    lost |= ~tf.math.is_finite(direct_abs) & tf.math.is_finite(via_log_abs)
-    lost |= tf.math.is_finite(via_log_abs) & (tf.abs(direct_abs - via_log_abs) > 0.01 * via_log_abs)
+    lost |= ~tf.math.is_finite(direct_abs) & tf.math.is_finite(log_abs)
+    lost |= tf.math.is_finite(log_abs) & (tf.abs(direct_abs - log_abs) > 0.01 * log_abs)
     return tf.where(lost & ~has_zero, via_log, direct)
