@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import auto, builtin, closed, eigenlu, inverse, logdomain, lu, tiny
+from detgrad.impls import auto, blocklu, builtin, closed, eigenlu, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
@@ -20,6 +20,18 @@ _REGISTRY: dict[str, Method] = {
             singular_safe=True,
             xla=True,
             flops=lambda n: 2.0 * n**3,
+            shares_factorization=True,
+        ),
+        Method(
+            name="blocklu",
+            summary="blocked partial-pivoting LU (matmul trailing updates) for XLA speed; adjugate from the factors, "
+            "complete-pivoting fallback on an early zero pivot",
+            det=blocklu.det,
+            slogdet=blocklu.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=blocklu.flops,
             shares_factorization=True,
         ),
         Method(
