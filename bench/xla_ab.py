@@ -6,12 +6,13 @@ because absolute times drift on a shared machine.  Also prints B's first-call (t
 compile) time.  Knobs of ``blocklu_factor`` can be overridden to compare settings::
 
     python bench/xla_ab.py --points 8x4096,32x1024,128x64 --dtype float64
-    python bench/xla_ab.py --points 128x64 --set UNROLL_MAX_N=16 --set PANEL_WIDTH=32
+    python bench/xla_ab.py --points 128x64 --set UNROLL_MAX_N=16 --set triangular.SOLVE_BLOCK=32
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import time
 
@@ -75,11 +76,15 @@ def main() -> None:
     p.add_argument("--method", default="blocklu")
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--budget", type=float, default=0.15, help="seconds per block")
-    p.add_argument("--set", action="append", default=[], help="NAME=INT knob of blocklu_factor")
+    p.add_argument("--set", action="append", default=[], help="NAME=INT knob of blocklu_factor, or module.NAME=INT")
     args = p.parse_args()
     for item in args.set:
         name, value = item.split("=")
-        setattr(blocklu_factor, name, int(value))
+        module = blocklu_factor
+        if "." in name:
+            module_name, name = name.split(".")
+            module = importlib.import_module(f"detgrad.impls.{module_name}")
+        setattr(module, name, int(value))
     print(f"method {args.method} (XLA) / builtin (graph), {args.dtype}, {args.rounds} rounds, knobs {args.set or 'default'}")
     print("    n  batch  ratio  [min  max]   builtin_ms  method_ms  compile_s")
     for point in args.points.split(","):

@@ -39,7 +39,34 @@ from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.blocklu_factor import partial_lu
 from detgrad.impls.live import has_tangent, live, log_cotangent
 from detgrad.impls.lu import cofactor_from_factors, det_from_factors, inverse_transpose_from_factors, slogdet_from_factors
-from detgrad.impls.lu_factor import LUFactors, lu_factor
+from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, unpermute, upper
+from detgrad.impls.triangular import solve
+
+
+def _eye_like(lu: tf.Tensor) -> tf.Tensor:
+    return tf.broadcast_to(tf.eye(lu.shape[-1], dtype=lu.dtype), tf.shape(lu))
+
+
+def cofactor(f: LUFactors) -> tf.Tensor:
+    """adj(A)^T from the factors, ``(B, N, N)``: :func:`detgrad.impls.lu.cofactor_from_factors`'s
+    formula with the two triangular solves done by :func:`detgrad.impls.triangular.solve`."""
+    n = f.lu.shape[-1]
+    diag = tf.linalg.diag_part(f.lu)
+    ones = tf.ones_like(diag)
+    is_last = (tf.range(n) == n - 1)[None, :]
+    head = tf.where(is_last, ones, diag)
+    head_product = pivot_product(head) * tf.cast(f.parity, diag.dtype)
+    v = tf.linalg.set_diag(upper(f.lu), tf.where(tf.stop_gradient(head) == 0, ones, head))
+    scale = tf.where(is_last, ones, diag[:, -1:] * ones)
+    l_inv = solve(unit_lower(f.lu), _eye_like(f.lu), lower=True)
+    adj_pq = solve(v, scale[:, :, None] * l_inv, lower=False) * head_product[:, None, None]
+    return unpermute(tf.linalg.matrix_transpose(adj_pq), f)
+
+
+def inverse_transpose(f: LUFactors) -> tf.Tensor:
+    """A^{-T} from the factors, ``(B, N, N)``; inf/NaN if singular."""
+    l_inv = solve(unit_lower(f.lu), _eye_like(f.lu), lower=True)
+    return unpermute(tf.linalg.matrix_transpose(solve(upper(f.lu), l_inv, lower=False)), f)
 
 
 def _needs_complete_pivoting(f: LUFactors) -> tf.Tensor:
@@ -73,8 +100,8 @@ def _det_flat(x):
     factors = factor(x)
 
     def grad(g):
-        cofactor = live(cofactor_from_factors(factors), x, lambda y: cofactor_from_factors(lu_factor(y)))
-        return g[:, None, None] * tf.math.conj(cofactor)
+        cof = live(cofactor(factors), x, lambda y: cofactor_from_factors(lu_factor(y)))
+        return g[:, None, None] * tf.math.conj(cof)
 
     return det_from_factors(factors), grad
 
@@ -87,7 +114,7 @@ def _slogdet_flat(x):
     def grad(g_sign, g_logabs):
         sign_live = live(sign, x, lambda y: _slogdet_flat(y)[0])
         w = log_cotangent(sign_live, g_sign, g_logabs)
-        inv_t = live(inverse_transpose_from_factors(factors), x, lambda y: inverse_transpose_from_factors(lu_factor(y)))
+        inv_t = live(inverse_transpose(factors), x, lambda y: inverse_transpose_from_factors(lu_factor(y)))
         return tf.cast(w, x.dtype)[:, None, None] * tf.math.conj(inv_t)
 
     return (sign, logabs), grad
