@@ -39,17 +39,40 @@ from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.blocklu_factor import partial_lu
 from detgrad.impls.live import has_tangent, live, log_cotangent
 from detgrad.impls.lu import cofactor_from_factors, det_from_factors, inverse_transpose_from_factors, slogdet_from_factors
-from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, unpermute, upper
+from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, upper
 from detgrad.impls.triangular import solve
 
 
-def _eye_like(lu: tf.Tensor) -> tf.Tensor:
-    return tf.broadcast_to(tf.eye(lu.shape[-1], dtype=lu.dtype), tf.shape(lu))
+def _from_pivoted(x: tf.Tensor, f: LUFactors, complete) -> tf.Tensor:
+    """``Q x`` (rows gathered by the inverse column pivots), then transposed, ``(B, N, N)``.
+
+    ``complete``: whether ``f.cols`` may differ from the identity (Python bool, or a scalar
+    bool tensor for a ``tf.cond``); partial pivoting's Q = I costs nothing.
+    """
+
+    def gathered():
+        return tf.gather(x, tf.argsort(f.cols, axis=-1), axis=1, batch_dims=1)
+
+    if isinstance(complete, bool):
+        x = gathered() if complete else x
+    else:
+        x = tf.cond(complete, gathered, lambda: x)
+    return tf.linalg.matrix_transpose(x)
 
 
-def cofactor(f: LUFactors) -> tf.Tensor:
-    """adj(A)^T from the factors, ``(B, N, N)``: :func:`detgrad.impls.lu.cofactor_from_factors`'s
-    formula with the two triangular solves done by :func:`detgrad.impls.triangular.solve`."""
+def _l_inv_p(f: LUFactors) -> tf.Tensor:
+    """L^{-1} P with P the row pivots as a one-hot matrix (P A = A[rows]), ``(B, N, N)``."""
+    p = tf.one_hot(f.rows, f.lu.shape[-1], dtype=f.lu.dtype)
+    return solve(unit_lower(f.lu), p, lower=True)
+
+
+def cofactor(f: LUFactors, complete) -> tf.Tensor:
+    """adj(A)^T from ``P A Q = L U``, ``(B, N, N)``.
+
+    :func:`detgrad.impls.lu.cofactor_from_factors`'s formula, ``adj(A) = Q·p·V^{-1}·S·L^{-1}·P``,
+    with the permutations folded into the solves (P as the one-hot right-hand side) and the
+    two triangular solves done by :func:`detgrad.impls.triangular.solve`.
+    """
     n = f.lu.shape[-1]
     diag = tf.linalg.diag_part(f.lu)
     ones = tf.ones_like(diag)
@@ -58,15 +81,13 @@ def cofactor(f: LUFactors) -> tf.Tensor:
     head_product = pivot_product(head) * tf.cast(f.parity, diag.dtype)
     v = tf.linalg.set_diag(upper(f.lu), tf.where(tf.stop_gradient(head) == 0, ones, head))
     scale = tf.where(is_last, ones, diag[:, -1:] * ones)
-    l_inv = solve(unit_lower(f.lu), _eye_like(f.lu), lower=True)
-    adj_pq = solve(v, scale[:, :, None] * l_inv, lower=False) * head_product[:, None, None]
-    return unpermute(tf.linalg.matrix_transpose(adj_pq), f)
+    adj = solve(v, scale[:, :, None] * _l_inv_p(f), lower=False) * head_product[:, None, None]
+    return _from_pivoted(adj, f, complete)
 
 
-def inverse_transpose(f: LUFactors) -> tf.Tensor:
-    """A^{-T} from the factors, ``(B, N, N)``; inf/NaN if singular."""
-    l_inv = solve(unit_lower(f.lu), _eye_like(f.lu), lower=True)
-    return unpermute(tf.linalg.matrix_transpose(solve(upper(f.lu), l_inv, lower=False)), f)
+def inverse_transpose(f: LUFactors, complete) -> tf.Tensor:
+    """A^{-T} = (Q U^{-1} L^{-1} P)^T from the factors, ``(B, N, N)``; inf/NaN if singular."""
+    return _from_pivoted(solve(upper(f.lu), _l_inv_p(f), lower=False), f, complete)
 
 
 def _needs_complete_pivoting(f: LUFactors) -> tf.Tensor:
@@ -75,32 +96,33 @@ def _needs_complete_pivoting(f: LUFactors) -> tf.Tensor:
     return tf.reduce_any(head == 0)
 
 
-def factor(x: tf.Tensor) -> LUFactors:
+def factor(x: tf.Tensor):
     """Factors of a ``(B, N, N)`` batch whose only zero pivot, if any, is the last one.
 
     Partial pivoting (fast); the whole batch is refactored with complete pivoting when some
     matrix has an earlier zero pivot, and whenever a forward-mode accumulator tracks ``x``.
+    Returns ``(LUFactors, complete)``, complete a bool or scalar bool tensor.
     """
     if x.shape[-1] < 2:
-        return partial_lu(x)
+        return partial_lu(x), False
     if has_tangent(x):
         # Forward mode differentiates the factorization itself: partial pivoting's factors have
         # derivatives of size 1/d at a tiny (or zero) pivot d before the last one, complete
         # pivoting's do not.  (Also, tf.cond under nested accumulators fails to trace in TF 2.21.)
-        return lu_factor(x)
+        return lu_factor(x), True
     partial = partial_lu(x)
     flag = _needs_complete_pivoting(partial)
     if tf.executing_eagerly():
-        return lu_factor(x) if bool(flag) else partial
-    return LUFactors(*tf.cond(flag, lambda: tuple(lu_factor(x)), lambda: tuple(partial)))
+        return (lu_factor(x), True) if bool(flag) else (partial, False)
+    return LUFactors(*tf.cond(flag, lambda: tuple(lu_factor(x)), lambda: tuple(partial))), flag
 
 
 @tf.custom_gradient
 def _det_flat(x):
-    factors = factor(x)
+    factors, complete = factor(x)
 
     def grad(g):
-        cof = live(cofactor(factors), x, lambda y: cofactor_from_factors(lu_factor(y)))
+        cof = live(cofactor(factors, complete), x, lambda y: cofactor_from_factors(lu_factor(y)))
         return g[:, None, None] * tf.math.conj(cof)
 
     return det_from_factors(factors), grad
@@ -108,13 +130,13 @@ def _det_flat(x):
 
 @tf.custom_gradient
 def _slogdet_flat(x):
-    factors = factor(x)
+    factors, complete = factor(x)
     sign, logabs = slogdet_from_factors(factors)
 
     def grad(g_sign, g_logabs):
         sign_live = live(sign, x, lambda y: _slogdet_flat(y)[0])
         w = log_cotangent(sign_live, g_sign, g_logabs)
-        inv_t = live(inverse_transpose(factors), x, lambda y: inverse_transpose_from_factors(lu_factor(y)))
+        inv_t = live(inverse_transpose(factors, complete), x, lambda y: inverse_transpose_from_factors(lu_factor(y)))
         return tf.cast(w, x.dtype)[:, None, None] * tf.math.conj(inv_t)
 
     return (sign, logabs), grad

@@ -33,6 +33,7 @@ from detgrad.impls.lu_factor import LUFactors
 # Chosen by measurement (see detgrad/impls/blocklu.py for the commands and ratios).
 UNROLL_MAX_N = 8  # n <= this: one unrolled pass on shrinking blocks (XLA compiles ~0.1-0.3 s per step)
 PANEL_WIDTH = 32  # nb; each panel is factored by one tf.while_loop (n <= nb: the whole matrix)
+MAX_PANELS = 16  # nb grows to ceil(n / MAX_PANELS) so the compiled program stays small for large n
 
 
 def _safe(pivot: tf.Tensor) -> tf.Tensor:
@@ -137,7 +138,7 @@ def partial_lu(flat: tf.Tensor, panel_width: int | None = None, unroll_max_n: in
     ``A[b][rows[b]] = L[b] @ U[b]``; ``cols`` is the identity.  About 2/3·N³ flops per matrix,
     in ``tf.matmul`` for all but the O(N²·nb) panel work when N > ``unroll_max_n``.
     """
-    panel_width = panel_width or PANEL_WIDTH
+    panel_width = panel_width or max(PANEL_WIDTH, -(-flat.shape[-1] // MAX_PANELS))
     unroll_max_n = UNROLL_MAX_N if unroll_max_n is None else unroll_max_n
     n = flat.shape[-1]
     batch = tf.shape(flat)[0]

@@ -23,18 +23,6 @@ _REGISTRY: dict[str, Method] = {
             shares_factorization=True,
         ),
         Method(
-            name="blocklu",
-            summary="blocked partial-pivoting LU (matmul trailing updates) for XLA speed; adjugate from the factors, "
-            "complete-pivoting fallback on an early zero pivot",
-            det=blocklu.det,
-            slogdet=blocklu.slogdet,
-            dtypes=ALL_DTYPES,
-            singular_safe=True,
-            xla=True,
-            flops=blocklu.flops,
-            shares_factorization=True,
-        ),
-        Method(
             name="closed",
             summary="explicit polynomial for n <= 3; exact derivatives of every order at any rank",
             det=closed.det,
@@ -79,6 +67,18 @@ _REGISTRY: dict[str, Method] = {
             singular_safe=True,
             xla=True,
             flops=auto.flops,
+            shares_factorization=True,
+        ),
+        Method(
+            name="blocklu",
+            summary="blocked partial-pivoting LU (matmul trailing updates) for XLA speed; adjugate from the factors, "
+            "complete-pivoting fallback on an early zero pivot",
+            det=blocklu.det,
+            slogdet=blocklu.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=blocklu.flops,
             shares_factorization=True,
         ),
         Method(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 SOLVE_BLOCK = 16  # diagonal block size (see detgrad/impls/blocklu.py for the measurement)
+MAX_BLOCKS = 16  # the block grows to ceil(n / MAX_BLOCKS): at most 16 substitution steps to compile
 
 
 def _diagonal_block_inverses(t: tf.Tensor, block: int, lower: bool) -> tf.Tensor:
@@ -37,8 +38,8 @@ def solve(t: tf.Tensor, rhs: tf.Tensor, lower: bool, block: int | None = None) -
 
     Only the ``lower`` (or upper) triangle of t is read, like ``tf.linalg.triangular_solve``.
     """
-    block = block or SOLVE_BLOCK
     n = t.shape[-1]
+    block = block or max(SOLVE_BLOCK, -(-n // MAX_BLOCKS))
     if n <= block:
         return tf.linalg.triangular_solve(t, rhs, lower=lower)
     t = tf.linalg.band_part(t, -1, 0) if lower else tf.linalg.band_part(t, 0, -1)
