@@ -9,7 +9,7 @@ Large n: the blocked right-looking algorithm (Golub & Van Loan, *Matrix Computat
 ed., section 3.4.7 "block Gaussian elimination with partial pivoting"): for each panel of
 width nb (a Python loop with static, shrinking shapes)
 
-    P_k [A11; A21] = [L11; L21] U11          panel factored by a small pivoting loop
+    P_k [A11; A21] = [L11; L21] U11          panel factored by one tf.while_loop
     rows of the rest gathered by P_k         one batched gather per panel
     U12 = L11^{-1} A12                       tf.linalg.triangular_solve
     A22 <- A22 - L21 U12                     tf.matmul: where the 2/3·n³ flops go
@@ -30,10 +30,15 @@ import tensorflow as tf
 
 from detgrad.impls.lu_factor import LUFactors
 
-# Chosen by measurement (see detgrad/impls/blocklu.py for the commands and ratios).
+# Chosen by `python bench/xla_ab.py ... --set NAME=V` (float64; ratio = blocklu under XLA /
+# builtin in graph mode, value + gradient, median of per-round ratios; compile s in brackets):
+#   UNROLL_MAX_N, points 8x4096, 16x256:  8 -> 1.10, 1.76 (7.7 s)   0 (loop) -> 1.89, 2.73   16 -> 1.15, 1.58 (13.1 s)
+#   PANEL_WIDTH (SOLVE_BLOCK 16), points 32x1024, 128x64:  32 -> 3.40, 2.06 (6.2 s)   16 -> 3.13, 2.01 (16.5 s)
+#     8 -> 3.07, 1.78 (27 s)
+#   MAX_PANELS (and triangular.MAX_BLOCKS), points 512x1, 1024x1:  16 -> 0.89, 0.61 (18.4, 14.8 s)   8 -> 1.00, 1.19 (7.4 s)
 UNROLL_MAX_N = 8  # n <= this: one unrolled pass on shrinking blocks (XLA compiles ~0.1-0.3 s per step)
 PANEL_WIDTH = 32  # nb; each panel is factored by one tf.while_loop (n <= nb: the whole matrix)
-MAX_PANELS = 16  # nb grows to ceil(n / MAX_PANELS) so the compiled program stays small for large n
+MAX_PANELS = 8  # nb grows to ceil(n / MAX_PANELS): compile time stays under 10 s up to n = 1024
 
 
 def _safe(pivot: tf.Tensor) -> tf.Tensor:
