@@ -35,10 +35,14 @@ from detgrad.impls.lu_factor import LUFactors
 #   UNROLL_MAX_N, points 8x4096, 16x256:  8 -> 1.10, 1.76 (7.7 s)   0 (loop) -> 1.89, 2.73   16 -> 1.15, 1.58 (13.1 s)
 #   PANEL_WIDTH (SOLVE_BLOCK 16), points 32x1024, 128x64:  32 -> 3.40, 2.06 (6.2 s)   16 -> 3.13, 2.01 (16.5 s)
 #     8 -> 3.07, 1.78 (27 s)
+#   SMALL_N (nb 8 up to it), points 32x1024, 32x1, 16x1, 16x256, 24x512:
+#     0 -> 3.08, 0.93, 0.80, 2.38, 3.13   32 -> 2.68, 1.21, 1.07, 1.87, 2.69 (3.8 s at 32x1024)
 #   MAX_PANELS (and triangular.MAX_BLOCKS), points 512x1, 1024x1:  16 -> 0.89, 0.61 (18.4, 14.8 s)   8 -> 1.00, 1.19 (7.4 s)
 UNROLL_MAX_N = 8  # n <= this: one unrolled pass on shrinking blocks (XLA compiles ~0.1-0.3 s per step)
 PANEL_WIDTH = 32  # nb; each panel is factored by one tf.while_loop (n <= nb: the whole matrix)
 MAX_PANELS = 8  # nb grows to ceil(n / MAX_PANELS): compile time stays under 10 s up to n = 1024
+SMALL_N = 32  # n <= SMALL_N uses panels of SMALL_PANEL_WIDTH (memory-bound masked loops: shorter is better)
+SMALL_PANEL_WIDTH = 8
 
 
 def _safe(pivot: tf.Tensor) -> tf.Tensor:
@@ -143,7 +147,8 @@ def partial_lu(flat: tf.Tensor, panel_width: int | None = None, unroll_max_n: in
     ``A[b][rows[b]] = L[b] @ U[b]``; ``cols`` is the identity.  About 2/3·N³ flops per matrix,
     in ``tf.matmul`` for all but the O(N²·nb) panel work when N > ``unroll_max_n``.
     """
-    panel_width = panel_width or max(PANEL_WIDTH, -(-flat.shape[-1] // MAX_PANELS))
+    if not panel_width:
+        panel_width = SMALL_PANEL_WIDTH if flat.shape[-1] <= SMALL_N else max(PANEL_WIDTH, -(-flat.shape[-1] // MAX_PANELS))
     unroll_max_n = UNROLL_MAX_N if unroll_max_n is None else unroll_max_n
     n = flat.shape[-1]
     batch = tf.shape(flat)[0]
