@@ -15,7 +15,10 @@ n-1) sends the batch (``tf.cond`` on "any such zero"; eager runs one branch) to 
 rank-revealing complete-pivoting factorization of :mod:`detgrad.impls.lu_factor`, which
 puts the zero pivots last.  Tiny non-zero pivots stay on the fast path: the formula is a
 polynomial in the factors of a backward-stable LU, so ``det(U11)`` cancels their size.
-log|det| has gradient ``A^{-T}`` (conj for complex) from the same factors.
+log|det| has gradient ``A^{-T}`` (conj for complex) from the same factors.  Both solves
+(``L^{-1}P`` with the row pivots P as a one-hot right-hand side, then ``V^{-1}``) are block
+substitutions in ``tf.matmul`` (:mod:`detgrad.impls.triangular`): XLA's own TriangularSolve
+is slow on CPU.
 
 Second order differentiates a factorization, and partial pivoting's factors have derivatives
 of size 1/d at a tiny pivot d before the last one (a numerically singular matrix), which the
@@ -24,7 +27,8 @@ pivoting factors (the ``"lu"`` method's, right at every conformance case): forwa
 (nested ``tf.autodiff.ForwardAccumulator``s included) factors with them from the start, and
 reverse over reverse recomputes them under a tape only when asked
 (:func:`detgrad.impls.live.live`).  Value + first-order gradient never pay for them.
-Cost: 2/3·n³ (LU) + 4/3·n³ (two triangular solves) = 2n³ for value + gradient.
+Cost: 2/3·n³ (LU) + 2·n³ (two solves with a full right-hand side, the triangular
+structure of ``L^{-1}P`` unused) = 8/3·n³ for value + gradient.
 
 References: G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed. (2013), 3.4.7
 (block LU with partial pivoting); M. Giles, "An extended collection of matrix derivative
@@ -153,5 +157,5 @@ def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 
 
 def flops(n: int) -> float:
-    """Value + gradient of one real n x n matrix: 2/3·n³ (LU) + 4/3·n³ (two triangular solves)."""
-    return 2.0 * n**3
+    """Value + gradient of one real n x n matrix: 2/3·n³ (LU) + 2·n³ (two full-right-hand-side solves)."""
+    return 8.0 / 3.0 * n**3

@@ -2,10 +2,10 @@
 
 ``P A = L U`` for a ``(B, N, N)`` batch, each matrix with its own row pivots.
 
-Small n: right-looking elimination unrolled in Python on a shrinking trailing block (static
+n <= UNROLL_MAX_N: right-looking elimination unrolled in Python on a shrinking trailing block (static
 slice shapes), so step k touches only the ``(N-k) x N`` rows still being eliminated.
 
-Large n: the blocked right-looking algorithm (Golub & Van Loan, *Matrix Computations*, 4th
+Otherwise: the blocked right-looking algorithm (Golub & Van Loan, *Matrix Computations*, 4th
 ed., section 3.4.7 "block Gaussian elimination with partial pivoting"): for each panel of
 width nb (a Python loop with static, shrinking shapes)
 
