@@ -4,7 +4,8 @@ Dispatch on the matrix size n, the batch size B (when static; an unknown batch c
 large) and the execution mode (:func:`detgrad.impls.mode.execution_mode`, decided while
 tracing).  Only methods that pass every conformance case in that mode are candidates:
 ``guarded`` (Eigen kernels, singular matrices guarded off to the complete-pivoting adjugate;
-no XLA kernel), ``tiny`` (polynomials, n <= 3) and ``lu`` (compiles everywhere).
+no XLA kernel), ``tiny`` (polynomials, n <= 3) and ``blocklu`` (blocked partial-pivoting LU in
+TF ops for XLA, complete pivoting behind an early zero pivot).
 
 Every crossover in :data:`TABLE` was set by the measurement written next to it: value +
 gradient, ``python bench/ratio_probe.py --mode MODE --sizes ... --methods guarded,tiny,builtin``,
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls import guarded, lu, tiny
+from detgrad.impls import blocklu, guarded, tiny
 from detgrad.impls.mode import Mode, execution_mode
 
 ANY = None
@@ -48,8 +49,12 @@ TABLE: dict[Mode, tuple[tuple[int | None, int, object], ...]] = {
         # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed,
         # results/cpu: 1.2-1.5x builtin at batch 1, 10-11x at n = 2 batch 4096); unchanged
         (3, 0, tiny),
-        # placeholder until the blocked-LU XLA path lands: the one line to change
-        (ANY, 0, lu),
+        # n >= 4: blocklu, partial pivoting on the trailing block with matmul panels (lu's
+        #   complete pivoting only behind an early zero pivot).  python bench/xla_ab.py, idle
+        #   machine, float64, t(blocklu XLA) / t(builtin graph): 8x4096 1.10, 32x1024 3.82,
+        #   128x64 2.20, 32x1 1.30, 128x1 1.36, 512x1 0.88, 1024x1 0.99, 2048x1 0.82; the old lu
+        #   in the same setup: 8.1 at 32x1024, 20 at 128x64, minutes per call at n >= 512
+        (ANY, 0, blocklu),
     ),
 }
 

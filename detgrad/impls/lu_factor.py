@@ -49,7 +49,12 @@ def _swap_indices(idx: tf.Tensor, k, other: tf.Tensor) -> tf.Tensor:
 
 
 def _eliminate(k, lu, rows, cols, parity):
-    """One pivoting + elimination step at column k of a (B, N, N) batch."""
+    """One pivoting + elimination step at column k of a (B, N, N) batch.
+
+    Pivot choice and zero test read ``tf.stop_gradient`` copies: in a graph, TF 2.21 forward
+    mode raises ``IndexError`` on an op without differentiable outputs (ArgMax, Equal) whose
+    input carries the tangents of two nested ``tf.autodiff.ForwardAccumulator``s.
+    """
     n = lu.shape[-1]
     batch = tf.shape(lu)[0]
     idx = tf.range(n)
@@ -136,6 +141,21 @@ def unpermute(x_pq: tf.Tensor, factors: LUFactors) -> tf.Tensor:
     return tf.gather(out, cols_inv, axis=2, batch_dims=1)
 
 
+def tree_product(x: tf.Tensor) -> tf.Tensor:
+    """prod(x) over the last axis, ``(B, N) -> (B,)``, by log2(N) halvings of plain multiplies.
+
+    Unlike ``tf.reduce_prod`` its second derivatives are right where an entry is exactly 0
+    (TF 2.21 forward-over-forward through ``Prod`` is wrong there: a rank n-1 matrix's det).
+    """
+    while x.shape[-1] > 1:
+        half = x.shape[-1] // 2
+        rest = x[:, 2 * half :]
+        x = x[:, :half] * x[:, half : 2 * half]
+        if rest.shape[-1]:
+            x = tf.concat([x, rest], axis=-1)
+    return x[:, 0] if x.shape[-1] == 1 else tf.ones_like(x[:, 0])
+
+
 def pivot_product(diag: tf.Tensor) -> tf.Tensor:
     """prod(diag) over the last axis, ``(B, N) -> (B,)``, safe from under/overflow in the running product.
 
@@ -146,7 +166,7 @@ def pivot_product(diag: tf.Tensor) -> tf.Tensor:
     log-domain value ``prod(d/|d|)·exp(sum log|d|)`` by more than 1 %, the
     log-domain value is taken (relative error about |sum log|d||·u).
     """
-    direct = tf.reduce_prod(diag, axis=-1)
+    direct = tree_product(diag)
     magnitude = tf.abs(diag)
     # comparisons on stop_gradient: piecewise constant, and a graph's forward-mode accumulator
     # cannot push tangents into them
@@ -156,8 +176,8 @@ def pivot_product(diag: tf.Tensor) -> tf.Tensor:
     phase = tf.where(is_zero, tf.ones_like(diag), diag / tf.cast(safe, diag.dtype))
     via_log_abs = tf.exp(tf.reduce_sum(tf.math.log(safe), axis=-1))
     via_log = tf.reduce_prod(phase, axis=-1) * tf.cast(via_log_abs, diag.dtype)
-    direct_abs = tf.stop_gradient(tf.abs(direct))
-    log_abs = tf.stop_gradient(via_log_abs)
+    # the branch choice reads stop_gradient copies (no tangents on bool ops, see _eliminate)
+    direct_abs, log_abs = tf.stop_gradient(tf.abs(direct)), tf.stop_gradient(via_log_abs)
     lost = (direct_abs == 0) & ~has_zero
     lost |= ~tf.math.is_finite(direct_abs) & tf.math.is_finite(log_abs)
     lost |= tf.math.is_finite(log_abs) & (tf.abs(direct_abs - log_abs) > 0.01 * log_abs)

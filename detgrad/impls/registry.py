@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import auto, builtin, closed, eigenlu, guarded, inverse, logdomain, lu, tiny
+from detgrad.impls import auto, blocklu, builtin, closed, eigenlu, guarded, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
@@ -71,13 +71,25 @@ _REGISTRY: dict[str, Method] = {
         ),
         Method(
             name="auto",
-            summary="by n, batch and execution mode, the fastest method right at every case: guarded, tiny (n <= 3), lu (XLA)",
+            summary="by n, batch and execution mode, the fastest method right at every case: tiny (n <= 3), guarded (eager/graph), blocklu (XLA)",
             det=auto.det,
             slogdet=auto.slogdet,
             dtypes=ALL_DTYPES,
             singular_safe=True,
             xla=True,
             flops=auto.flops,
+            shares_factorization=True,
+        ),
+        Method(
+            name="blocklu",
+            summary="blocked partial-pivoting LU (matmul trailing updates) for XLA speed; adjugate from the factors, "
+            "complete-pivoting fallback on an early zero pivot",
+            det=blocklu.det,
+            slogdet=blocklu.slogdet,
+            dtypes=ALL_DTYPES,
+            singular_safe=True,
+            xla=True,
+            flops=blocklu.flops,
             shares_factorization=True,
         ),
         Method(

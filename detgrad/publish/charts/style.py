@@ -31,6 +31,7 @@ COLORS = {
     "tiny": "#882255",  # wine
     "auto": "#332288",  # indigo
     "guarded": "#DDCC77",  # sand
+    "blocklu": "#117733",  # green
     "eigenlu": "#44AA99",  # teal
     "builtin": "#000000",  # black: the baseline
     "jax": "#E69F00",  # orange
@@ -38,12 +39,12 @@ COLORS = {
     "numpy": "#999999",  # grey
 }
 MARKERS = {
-    "lu": "o", "auto": "*", "guarded": "p", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P",
+    "lu": "o", "auto": "*", "guarded": "p", "blocklu": "d", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P",
     "builtin": "v", "jax": "<", "torch": ">", "numpy": "h",
 }  # fmt: skip
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
 MODE_ORDER = ["eager", "graph", "xla"]
-_SPARE = [("#AA4499", "d"), ("#117733", "8"), ("#661100", "H")]
+_SPARE = [("#AA4499", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 RC = {
     "figure.dpi": 100,
