@@ -39,8 +39,8 @@ COLORS = {
     "numpy": "#999999",  # grey
 }
 MARKERS = {
-    "lu": "o", "auto": "*", "guarded": "p", "blocklu": "d", "eigenlu": "X", "slogdet": "s", "inverse": "^", "closed": "D", "tiny": "P",
-    "builtin": "v", "jax": "<", "torch": ">", "numpy": "h",
+    "lu": "o", "auto": "*", "guarded": "p", "blocklu": "d", "eigenlu": "X", "slogdet": "s", "inverse": "^",
+    "closed": "D", "tiny": "P", "builtin": "v", "jax": "<", "torch": ">", "numpy": "h",
 }  # fmt: skip
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
 MODE_ORDER = ["eager", "graph", "xla"]
