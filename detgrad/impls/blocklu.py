@@ -42,9 +42,15 @@ import tensorflow as tf
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.blocklu_factor import partial_lu
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu import cofactor_from_factors, det_from_factors, inverse_transpose_from_factors, slogdet_from_factors
+from detgrad.impls.lu import (
+    cofactor_from_factors,
+    det_from_factors,
+    det_plain,
+    inverse_transpose_from_factors,
+    slogdet_from_factors,
+)
 from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, upper
-from detgrad.impls.mode import forward_mode_active
+from detgrad.impls.mode import backprop_recording, forward_mode_active
 from detgrad.impls.triangular import solve
 
 
@@ -148,7 +154,14 @@ def _slogdet_flat(x):
 
 
 def det(a: tf.Tensor) -> tf.Tensor:
-    """det of a validated ``(..., N, N)`` tensor, shape ``(...)``."""
+    """det of a validated ``(..., N, N)`` tensor, shape ``(...)``.
+
+    Forward mode without a tape (nested ``ForwardAccumulator``s) differentiates the forward ops:
+    they are lu's :func:`~detgrad.impls.lu.det_plain`, whose derivatives of first and second
+    order are right at every rank (elimination alone is not at rank n-2).
+    """
+    if forward_mode_active(a) and not backprop_recording(a):
+        return det_over_batch(a, det_plain)
     return det_over_batch(a, _det_flat)
 
 

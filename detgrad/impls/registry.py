@@ -71,7 +71,9 @@ _REGISTRY: dict[str, Method] = {
         ),
         Method(
             name="auto",
-            summary="by n, batch and mode, the fastest method right at every case: tiny (n <= 3), guarded (eager/graph), blocklu (XLA)",
+            summary=(
+                "by n, batch and mode, the fastest method right everywhere: tiny (n <= 3), guarded (eager/graph), blocklu (XLA)"
+            ),
             det=auto.det,
             slogdet=auto.slogdet,
             dtypes=ALL_DTYPES,
