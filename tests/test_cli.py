@@ -122,6 +122,16 @@ def test_sweep_summary_fits_a_screen():
     assert "float64 logdet CPU:0 @ other" in "\n".join(lines)
 
 
+def test_sweep_summary_of_a_sparse_grid_lists_problems():
+    """One batch per size (as in the headline preset): a size x batch grid would be mostly empty."""
+    cells = demo_cells(ns=(2, 8, 32, 128), batches=(1, 4096), dtypes=("float64",))
+    cells = [c for c in cells if (c["n"] in (8, 128)) == (c["batch"] == 4096)]
+    df = aggregate.tidy([(header(), cells)])
+    lines = sweep_summary(df, "run.jsonl").splitlines()
+    assert len(lines) <= MAX_LINES and not any(line.rstrip().endswith("—") for line in lines)
+    assert any("n=8 batch=4096:" in line for line in lines) and any("n=32 batch=1:" in line for line in lines)
+
+
 def test_sweep_end_prints_the_summary_and_the_full_table_only_when_asked(tmp_path, capsys):
     import argparse
 

@@ -63,6 +63,22 @@ def _entry(row: pd.Series) -> str:
     return text + (" *" if isinstance(row["unsafe"], str) else "")
 
 
+def _problem_lines(rec: pd.DataFrame, max_rows: int, multi_device: bool) -> list[str]:
+    """One line per problem (dtype, target, n, batch), at most ``max_rows`` spread over the problems."""
+    ordered = rec.sort_values(["device_label", "dtype", "target", "n", "batch"])
+    picked = _spread(list(range(len(ordered))), max_rows)
+    lines = ["Fastest singular-safe method (method/mode, speedup over TF builtin):"]
+    for i in picked:
+        r = ordered.iloc[i]
+        where = f" {_short(r['device_label'])}" if multi_device else ""
+        lines.append(f"  {r['dtype']} {r['target']} n={int(r['n'])} batch={int(r['batch'])}{where}: {_entry(r)}")
+    if len(ordered) > len(picked):
+        lines.append(f"  ... {len(ordered) - len(picked)} more problems in the report")
+    if rec["unsafe"].notna().any():
+        lines.append("  * a faster method exists that is not singular-safe (see the report's recommendations)")
+    return lines
+
+
 def recommendation_lines(df: pd.DataFrame, max_rows: int = MAX_ROWS) -> list[str]:
     """A small aligned table: rows (dtype, target, batch[, device]), columns a few n, cells ``method/mode speedup``."""
     ok = df[df["family"].eq("detgrad")]
@@ -81,6 +97,7 @@ def recommendation_lines(df: pd.DataFrame, max_rows: int = MAX_ROWS) -> list[str
     lo = rec.groupby(group_keys)["batch"].transform("min")
     hi = rec.groupby(group_keys)["batch"].transform("max")
     two = rec["batch"].nunique() > 1 and 2 * groups <= max_rows  # smallest and largest batch of each group
+    full = rec
     rec = rec[rec["batch"].eq(lo) | (rec["batch"].eq(hi) if two else False)]
     shown_batches = sorted(rec["batch"].unique())
     sizes = _spread(sorted(int(n) for n in rec["n"].unique()), MAX_SIZES)
@@ -93,6 +110,8 @@ def recommendation_lines(df: pd.DataFrame, max_rows: int = MAX_ROWS) -> list[str
         )
         by_n = {int(r["n"]): _entry(r) for _, r in grp.iterrows()}
         rows.append([label, *(by_n.get(n, "—") for n in sizes)])
+    if any(c == "—" for r in rows for c in r[1:]):  # not a full size x batch grid: one line a problem
+        return _problem_lines(full, max_rows, multi_device=len(devices) > 1)
     more = len(rows) - max_rows
     rows = rows[:max_rows]
     head = ["", *(f"n={n}" for n in sizes)]
