@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad.publish import aggregate, charts, methods, recommend, tables, targets
+from detgrad.publish import aggregate, charts, default_cost, methods, recommend, tables, targets
 from detgrad.publish.charts.style import save
 from detgrad.publish.compare import compare_frames
 
@@ -214,13 +214,16 @@ def build_report(
     rec = tables.recommendation(raw_rec, per_mode) if len(raw_rec) else pd.DataFrame()
     head = tables.headline(df) if len(df) else pd.DataFrame()
     fit, fit_md = _complexity(df)
-    tabs = {"cells": tables.cells(df), "headline": head, "recommendations": rec, "complexity": fit, "environment": env}
+    cost = default_cost.default_cost(df) if len(df) else pd.DataFrame()
+    tabs = {"cells": tables.cells(df), "headline": head, "recommendations": rec, "default_cost": cost, "complexity": fit}
+    tabs["environment"] = env
     table_paths = _write_tables({k: v for k, v in tabs.items() if len(v)}, out / "tables")
     made = _charts(df, out / "charts", formats) if len(df) and with_charts else []
 
     md = [f"# {title}", "", *_intro(df, len(runs))]
     if len(rec):
         md += ["## Recommendations", "", _recommendation_text(raw_rec, runs, len(per_mode)), "", tables.to_markdown(rec)]
+    md += default_cost.markdown_section(df) if len(df) else []
     md += _noise_text(df)
     env_t = env.astype(str).set_index("run_id").T.reset_index(names="run") if len(env) else env
     md += ["## Environment", "", tables.to_markdown(env_t)]

@@ -1,0 +1,38 @@
+"""The report's 'what the default costs' section: t(auto) / t(builtin) per mode, from hand-made cells."""
+
+from __future__ import annotations
+
+import pytest
+from synthetic import cell, header
+
+from detgrad.publish import aggregate, default_cost
+
+
+def _cells():
+    def c(method, mode, t, **kw):
+        return cell(samples=[t] * 5, method=method, mode=mode, n=8, batch=64, dtype="float64", **kw)
+
+    return [
+        c("builtin", "eager", 4e-3),
+        c("builtin", "graph", 2e-3),
+        c("auto", "eager", 3e-3),  # 0.75 of builtin eager
+        c("auto", "graph", 2.2e-3),  # 1.1 of builtin graph
+        c("auto", "xla", 5e-3),  # 2.5 of builtin's fastest mode (graph)
+        c("lu", "graph", 9e-3),
+        cell(samples=[1e-3] * 5, method="auto", mode="graph", n=8, batch=64, dtype="complex128"),
+        cell(samples=[1e-3] * 5, method="builtin", mode="graph", n=8, batch=64, dtype="complex128", status="wrong"),
+    ]
+
+
+def test_ratios_per_mode_against_the_right_builtin_cell():
+    cost = default_cost.default_cost(aggregate.tidy([(header(), _cells())]))
+    by_mode = dict(zip(cost["mode"], cost["ratio"], strict=True))
+    assert by_mode == pytest.approx({"eager": 0.75, "graph": 1.1, "xla": 2.5})
+    assert set(cost["dtype"]) == {"float64"}  # builtin wrong for complex: no ratio, not a fake one
+
+
+def test_section_summarises_and_is_left_out_without_the_default():
+    df = aggregate.tidy([(header(), _cells())])
+    text = "\n".join(default_cost.markdown_section(df))
+    assert "## What the default costs" in text and "| graph | float64 | det | 1 | 1.10 |" in text
+    assert default_cost.markdown_section(df[df["method"].ne("auto")]) == []
