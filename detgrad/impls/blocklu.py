@@ -43,13 +43,14 @@ from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.blocklu_factor import partial_lu
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu import (
+    adjugate_parts,
     cofactor_from_factors,
     det_from_factors,
     det_plain,
     inverse_transpose_from_factors,
     slogdet_from_factors,
 )
-from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, upper
+from detgrad.impls.lu_factor import LUFactors, lu_factor, unit_lower, upper
 from detgrad.impls.mode import backprop_recording, forward_mode_active
 from detgrad.impls.triangular import solve
 
@@ -84,14 +85,7 @@ def cofactor(f: LUFactors, complete) -> tf.Tensor:
     with the permutations folded into the solves (P as the one-hot right-hand side) and the
     two triangular solves done by :func:`detgrad.impls.triangular.solve`.
     """
-    n = f.lu.shape[-1]
-    diag = tf.linalg.diag_part(f.lu)
-    ones = tf.ones_like(diag)
-    is_last = (tf.range(n) == n - 1)[None, :]
-    head = tf.where(is_last, ones, diag)
-    head_product = pivot_product(head) * tf.cast(f.parity, diag.dtype)
-    v = tf.linalg.set_diag(upper(f.lu), tf.where(tf.stop_gradient(head) == 0, ones, head))
-    scale = tf.where(is_last, ones, diag[:, -1:] * ones)
+    v, scale, head_product = adjugate_parts(f)
     adj = solve(v, scale[:, :, None] * _l_inv_p(f), lower=False) * head_product[:, None, None]
     return _from_pivoted(adj, f, complete)
 

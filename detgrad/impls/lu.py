@@ -55,16 +55,26 @@ def slogdet_from_factors(f: LUFactors) -> tuple[tf.Tensor, tf.Tensor]:
     return sign, tf.reduce_sum(log_abs, axis=-1)
 
 
-def cofactor_from_factors(f: LUFactors) -> tf.Tensor:
-    """adj(A)^T = d det(A)/dA (holomorphic), shape (B, N, N); singular-safe."""
+def adjugate_parts(f: LUFactors) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """``(V, s, p)`` of ``adj(U) = p·V^{-1}·diag(s)`` for the U of ``f`` (see the module docstring).
+
+    V ``(B, N, N)``: U with its last pivot (and any zero pivot before it) set to 1; s ``(B, N)``:
+    the last pivot d in every place but the last, which is 1; p ``(B,)``: parity times the
+    product of the pivots but the last.  Polynomial in d, so it never divides by it.
+    """
     n = f.lu.shape[-1]
     diag = tf.linalg.diag_part(f.lu)
     ones = tf.ones_like(diag)
     is_last = (tf.range(n) == n - 1)[None, :]
     head = tf.where(is_last, ones, diag)
     head_product = pivot_product(head) * tf.cast(f.parity, diag.dtype)
-    v = tf.linalg.set_diag(upper(f.lu), tf.where(head == 0, ones, head))
-    scale = tf.where(is_last, ones, diag[:, -1:] * ones)
+    v = tf.linalg.set_diag(upper(f.lu), tf.where(tf.stop_gradient(head) == 0, ones, head))
+    return v, tf.where(is_last, ones, diag[:, -1:] * ones), head_product
+
+
+def cofactor_from_factors(f: LUFactors) -> tf.Tensor:
+    """adj(A)^T = d det(A)/dA (holomorphic), shape (B, N, N); singular-safe."""
+    v, scale, head_product = adjugate_parts(f)
     l_inv = tf.linalg.triangular_solve(unit_lower(f.lu), _identity_like(f.lu), lower=True)
     adj_pq = tf.linalg.triangular_solve(v, scale[:, :, None] * l_inv, lower=False)
     adj_pq = adj_pq * head_product[:, None, None]
