@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, phase_and_log_abs, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, unit_lower, unpermute, upper
+from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, tree_product, unit_lower, unpermute, upper
 from detgrad.impls.mode import backprop_recording, forward_mode_active
 
 
@@ -107,19 +107,8 @@ def det_plain(flat: tf.Tensor) -> tf.Tensor:
     s = f.lu[:, n - 2 :, n - 2 :]
     tail = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
     # complex: reduce_prod's derivative is a Cumprod, which XLA has no complex kernel for
-    head_product = _tree_product(head) if flat.dtype.is_complex else pivot_product(head)
+    head_product = tree_product(head) if flat.dtype.is_complex else pivot_product(head)
     return tf.cast(f.parity, flat.dtype) * head_product * tail
-
-
-def _tree_product(x: tf.Tensor) -> tf.Tensor:
-    """prod over the last axis of ``(B, K)`` by pairwise multiplies (log2 K steps), ``(B,)``; 1 for K = 0."""
-    if x.shape[-1] == 0:
-        return tf.ones(tf.shape(x)[:1], x.dtype)
-    while x.shape[-1] > 1:
-        if x.shape[-1] % 2:
-            x = tf.concat([x, tf.ones_like(x[:, :1])], axis=-1)
-        x = x[:, 0::2] * x[:, 1::2]
-    return x[:, 0]
 
 
 @tf.custom_gradient

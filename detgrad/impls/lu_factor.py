@@ -142,7 +142,7 @@ def unpermute(x_pq: tf.Tensor, factors: LUFactors) -> tf.Tensor:
 
 
 def tree_product(x: tf.Tensor) -> tf.Tensor:
-    """prod(x) over the last axis, ``(B, N) -> (B,)``, by log2(N) halvings of plain multiplies.
+    """prod(x) over the last axis, ``(B, N) -> (B,)``, by log2(N) halvings of plain multiplies; 1 for N = 0.
 
     Unlike ``tf.reduce_prod`` its second derivatives are right where an entry is exactly 0
     (TF 2.21 forward-over-forward through ``Prod`` is wrong there: a rank n-1 matrix's det).
@@ -153,7 +153,7 @@ def tree_product(x: tf.Tensor) -> tf.Tensor:
         x = x[:, :half] * x[:, half : 2 * half]
         if rest.shape[-1]:
             x = tf.concat([x, rest], axis=-1)
-    return x[:, 0] if x.shape[-1] == 1 else tf.ones_like(x[:, 0])
+    return x[:, 0] if x.shape[-1] == 1 else tf.ones(tf.shape(x)[:1], x.dtype)
 
 
 def pivot_product(diag: tf.Tensor) -> tf.Tensor:
