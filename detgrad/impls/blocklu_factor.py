@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.lu_factor import LUFactors
+from detgrad.impls.lu_factor import LUFactors, unit_lower
 
 # Chosen by `python bench/xla_ab.py ... --set NAME=V` (float64; ratio = blocklu under XLA /
 # builtin in graph mode, value + gradient, median of per-round ratios; compile s in brackets):
@@ -137,10 +137,6 @@ def _gather_rows(x: tf.Tensor, perm: tf.Tensor) -> tf.Tensor:
     return tf.gather(x, perm, axis=1, batch_dims=1)
 
 
-def _unit_lower(square: tf.Tensor) -> tf.Tensor:
-    return tf.linalg.set_diag(tf.linalg.band_part(square, -1, 0), tf.ones_like(square[:, :, 0]))
-
-
 def partial_lu(flat: tf.Tensor, panel_width: int | None = None, unroll_max_n: int | None = None) -> LUFactors:
     """Partial-pivoting LU of a ``(B, N, N)`` batch (N static, >= 1), as :class:`LUFactors`.
 
@@ -168,7 +164,7 @@ def partial_lu(flat: tf.Tensor, panel_width: int | None = None, unroll_max_n: in
         right = work[:, :, j + w :]
         if j + w < n:
             right = _gather_rows(right, p)
-            u12 = tf.linalg.triangular_solve(_unit_lower(panel[:, :w, :]), right[:, :w, :], lower=True)
+            u12 = tf.linalg.triangular_solve(unit_lower(panel[:, :w, :]), right[:, :w, :], lower=True)
             a22 = right[:, w:, :] - tf.matmul(panel[:, w:, :], u12)
         else:
             u12, a22 = right[:, :w, :], right[:, w:, :]
