@@ -4,8 +4,9 @@ Dispatch on the matrix size n, the batch size B (when static; an unknown batch c
 large) and the execution mode (:func:`detgrad.impls.mode.execution_mode`, decided while
 tracing).  Only methods that pass every conformance case in that mode are candidates:
 ``guarded`` (Eigen kernels, singular matrices guarded off to the complete-pivoting adjugate;
-no XLA kernel), ``tiny`` (polynomials, n <= 3) and ``blocklu`` (blocked partial-pivoting LU in
-TF ops for XLA, complete pivoting behind an early zero pivot).
+no XLA kernel), ``tiny`` (polynomials, n <= 3), ``blocklu`` (blocked partial-pivoting LU in
+TF ops for XLA, complete pivoting behind an early zero pivot) and, for one large matrix in a
+graph, :mod:`~detgrad.impls.nested_xla` (blocklu as one XLA kernel nested in the graph).
 
 Every crossover in :data:`TABLE` was set by the measurement written next to it: value +
 gradient, ``python bench/ratio_probe.py --mode MODE --sizes ... --methods guarded,tiny,builtin``,
@@ -14,47 +15,74 @@ ratio = median over interleaved rounds of t(method) / t(builtin), float64, 2-cor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import tensorflow as tf
 
-from detgrad.impls import blocklu, guarded, tiny
+from detgrad.impls import blocklu, guarded, nested_xla, tiny
 from detgrad.impls.mode import Mode, execution_mode
 
 ANY = None
 
-# mode -> rows (largest n, smallest batch, method); the first row with n <= largest and
-# batch >= smallest wins; the last row of each mode matches everything.
-TABLE: dict[Mode, tuple[tuple[int | None, int, object], ...]] = {
+
+@dataclass(frozen=True)
+class Row:
+    """``method`` for n in [min_n, largest] and batch in [smallest_batch, largest_batch] (None: no bound)."""
+
+    largest: int | None
+    smallest_batch: int
+    method: object
+    min_n: int = 0
+    largest_batch: int | None = None
+
+    def matches(self, n: int, batch: int | None) -> bool:
+        if n < self.min_n or (self.largest is not ANY and n > self.largest):
+            return False
+        if batch is None:  # unknown batch: counts as large
+            return self.largest_batch is ANY
+        return batch >= self.smallest_batch and (self.largest_batch is ANY or batch <= self.largest_batch)
+
+
+# mode -> rows; the first row that matches wins; the last row of each mode matches everything.
+TABLE: dict[Mode, tuple[Row, ...]] = {
     "eager": (
         # python bench/ratio_probe.py --mode eager --sizes 2x1024,2x2048,2x4096,2x8192
         #   --dtypes float64 --methods guarded,tiny: tiny/builtin 1.78, 1.20, 0.77, 0.42;
         #   guarded/builtin 1.34, 1.13, 1.13, 1.15 -> tiny from B = 4096 at n <= 2
-        (2, 4096, tiny),
+        Row(2, 4096, tiny),
         # same, --sizes 3x4096,3x8192,3x16384,3x65536: tiny 1.23, 0.64, 0.38, 0.29;
         #   guarded 1.09, 1.10, 1.13, 1.01 -> tiny from B = 8192 at n = 3
-        (3, 8192, tiny),
+        Row(3, 8192, tiny),
         # same, --sizes 2x1,3x1,2x64,3x64: guarded 0.95, 0.98, 0.93, 0.86; tiny 3.3, 8.6, 2.5, 6.3
         #   (eager pays per op: tiny runs ~40 small ops) -> guarded below those batches, and
         #   for every n >= 4 (the only other candidate there, lu, is 30-40x builtin at n = 2, 3)
-        (ANY, 0, guarded),
+        Row(ANY, 0, guarded),
     ),
     "graph": (
         # python bench/ratio_probe.py --mode graph --sizes 2x1,3x1,2x64,3x1024 --dtypes float64
         #   --methods guarded,tiny --rounds 11: tiny 1.02, 1.08, 0.87, 0.49; guarded 1.11, 1.12,
         #   1.13, 1.15 (--sizes 3x65536: tiny 0.10-0.12, guarded 0.99-1.02) -> tiny for n <= 3
-        (3, 0, tiny),
+        Row(3, 0, tiny),
+        # one matrix from n = 512: TF's gradient runs det and inverse side by side on 2 cores, guarded
+        #   must run them in a row (its guard).  python bench/ratio_probe.py --mode graph
+        #   --sizes 512x1,768x1,1024x1,2048x1,1024x4 --methods auto,guarded, float32/float64:
+        #   nested_xla 0.77/1.07 at 512x1, 1.11/1.38 at 768x1, 0.83/0.97 at 1024x1, 0.56/0.81 at
+        #   2048x1; guarded 1.33-1.48 there; at 1024x4 guarded is 1.01/0.96 (Eigen's batched
+        #   kernels use both cores) and nested_xla 2.1 (earlier probe) -> batch 1 only
+        Row(ANY, 1, nested_xla, min_n=512, largest_batch=1),
         # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph)
-        (ANY, 0, guarded),
+        Row(ANY, 0, guarded),
     ),
     "xla": (
         # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed,
         # results/cpu: 1.2-1.5x builtin at batch 1, 10-11x at n = 2 batch 4096); unchanged
-        (3, 0, tiny),
+        Row(3, 0, tiny),
         # n >= 4: blocklu, partial pivoting on the trailing block with matmul panels (lu's
         #   complete pivoting only behind an early zero pivot).  python bench/xla_ab.py, idle
         #   machine, float64, t(blocklu XLA) / t(builtin graph): 8x4096 1.10, 32x1024 3.82,
         #   128x64 2.20, 32x1 1.30, 128x1 1.36, 512x1 0.88, 1024x1 0.99, 2048x1 0.82; the old lu
         #   in the same setup: 8.1 at 32x1024, 20 at 128x64, minutes per call at n >= 512
-        (ANY, 0, blocklu),
+        Row(ANY, 0, blocklu),
     ),
 }
 
@@ -64,9 +92,9 @@ def pick(n: int, batch: int | None = None, mode: Mode | None = None):
 
     ``batch`` None (unknown) counts as large; ``mode`` None is the current execution mode.
     """
-    for largest, smallest_batch, method in TABLE[mode or execution_mode()]:
-        if (largest is ANY or n <= largest) and (batch is None or batch >= smallest_batch):
-            return method
+    for row in TABLE[mode or execution_mode()]:
+        if row.matches(n, batch):
+            return row.method
     raise AssertionError("the last row of every TABLE mode matches everything")
 
 

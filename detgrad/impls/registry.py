@@ -72,7 +72,8 @@ _REGISTRY: dict[str, Method] = {
         Method(
             name="auto",
             summary=(
-                "by n, batch and mode, the fastest method right everywhere: tiny (n <= 3), guarded (eager/graph), blocklu (XLA)"
+                "by n, batch and mode, the fastest method right everywhere: tiny (n <= 3), guarded (eager/graph), "
+                "blocklu (XLA; also nested in a graph for one matrix from n = 512)"
             ),
             det=auto.det,
             slogdet=auto.slogdet,
