@@ -1,8 +1,8 @@
-"""Graph mode, one large matrix: ``auto`` runs blocklu as a nested XLA kernel (nested_xla).
+"""Graph mode: ``auto`` runs blocklu (n >= 512, batch 1) or tiny (n <= 3) as a nested XLA kernel.
 
-The conformance cases are small matrices, which ``auto`` never sends down this path, so the whole
-conformance suite is run here with the graph table patched to take it from n = 2; then one real
-n = 512 call is checked against float64 numpy.
+Most conformance cases are matrices that ``auto`` does not send down this path, so the whole
+conformance suite is run here with the graph table patched to take it for every single matrix
+from n = 2; then one real n = 512 call is checked against float64 numpy.
 """
 
 from __future__ import annotations
@@ -22,6 +22,23 @@ def test_auto_picks_nested_xla_for_one_large_matrix_in_a_graph():
     assert auto.pick(511, 1, "graph") is guarded
     assert auto.pick(1024, 4, "graph") is guarded and auto.pick(1024, None, "graph") is guarded
     assert auto.pick(1024, 1, "eager") is guarded and auto.pick(1024, 1, "xla") is not nested_xla
+
+
+def test_unknown_batch_in_a_graph():
+    """n <= 3 with an unknown batch takes the nested tiny kernel, compiled for the shape it meets."""
+    f = tf.function(lambda x: _value_and_grad_plain(x), input_signature=[tf.TensorSpec([None, 3, 3], tf.float64)])
+    a = np.random.default_rng(2).standard_normal((5, 3, 3))
+    d, g = f(tf.constant(a))
+    np.testing.assert_allclose(d.numpy(), np.linalg.det(a), rtol=1e-12)
+    want = np.linalg.det(a)[:, None, None] * np.transpose(np.linalg.inv(a), (0, 2, 1))
+    np.testing.assert_allclose(g.numpy(), want, rtol=1e-10)
+
+
+def _value_and_grad_plain(x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        d = detgrad.det(x)
+    return d, tape.gradient(d, x)
 
 
 @pytest.fixture

@@ -61,7 +61,14 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
     "graph": (
         # python bench/ratio_probe.py --mode graph --sizes 2x1,3x1,2x64,3x1024 --dtypes float64
         #   --methods guarded,tiny --rounds 11: tiny 1.02, 1.08, 0.87, 0.49; guarded 1.11, 1.12,
-        #   1.13, 1.15 (--sizes 3x65536: tiny 0.10-0.12, guarded 0.99-1.02) -> tiny for n <= 3
+        #   1.13, 1.15 (--sizes 3x65536: tiny 0.10-0.12, guarded 0.99-1.02) -> tiny for n <= 3;
+        #   and tiny as one nested XLA kernel (nested_xla: ~16 graph ops instead of 34-82) where that
+        #   is faster: --sizes 2x1,3x1,3x64,2x1024,3x1024,2x65536 --methods auto,tiny --rounds 11,
+        #   float32/float64, nested 1.05/1.04, 1.04/1.04, 0.94/0.91, 0.43/0.41, 0.52/0.52, 0.03/0.04;
+        #   tiny 1.03/1.01, 1.07/1.07, 0.95/0.91, 0.65/0.74, 0.63/0.70, 0.04/0.05 (at 3x64 nested was
+        #   1.19-1.24 in another run) -> nested at n = 3 batch 1 and n <= 3 from batch 1024
+        Row(3, 1, nested_xla, min_n=3, largest_batch=1),
+        Row(3, 1024, nested_xla),
         Row(3, 0, tiny),
         # one matrix from n = 512: TF's gradient runs det and inverse side by side on 2 cores, guarded
         #   must run them in a row (its guard).  python bench/ratio_probe.py --mode graph

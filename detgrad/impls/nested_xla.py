@@ -1,4 +1,4 @@
-"""Graph mode, one large matrix: value and gradient from ``blocklu`` as one nested XLA kernel.
+"""Graph mode: value and gradient as one nested XLA kernel (``blocklu``, or ``tiny`` for n <= 3).
 
 Why: in a plain graph TF's own gradient runs its MatrixDeterminant (forward) and
 MatrixInverse (backward) kernels side by side, one core each, and the inverse (2n³ flops)
@@ -15,8 +15,12 @@ the complete-pivoting branch).  The custom gradient scales that gradient by the 
 Without a tape (a value-only call, or forward mode) this module is :mod:`~detgrad.impls.guarded`:
 one MatrixDeterminant op.  Compile time, once per shape: 3.5-3.8 s at n = 512-1024.
 
-Second order: reverse over reverse recomputes the gradient under the outer tape with blocklu in
-the graph (:func:`detgrad.impls.live.live`); only then is it paid for.
+For n <= 3 the inner method is :mod:`~detgrad.impls.tiny` (its polynomials): one XLA kernel
+and a few ops around it replace the 34-82 graph ops of tiny's value and gradient, which is what
+a small call costs in a graph (the ratios are in :mod:`~detgrad.impls.auto`'s table).
+
+Second order: reverse over reverse recomputes the gradient under the outer tape with the inner
+method in the graph (:func:`detgrad.impls.live.live`); only then is it paid for.
 
 Measured (``python bench/ratio_probe.py --mode graph --sizes 512x1,768x1,1024x1,2048x1,1024x4
 --methods auto,guarded``, value + gradient, interleaved rounds, median of t / t(builtin),
@@ -28,65 +32,78 @@ uses it from n = 512 at batch 1 only.
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
-from detgrad.impls import blocklu, guarded
+from detgrad.impls import blocklu, guarded, tiny
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.mode import backprop_recording, forward_mode_active
 
 
-def _det_gradient(x: tf.Tensor) -> tf.Tensor:
-    """d det / dA at cotangent 1 by blocklu: conj(adj(A)^T), ``(..., N, N)``."""
+def _det_gradient(x: tf.Tensor, inner=blocklu) -> tf.Tensor:
+    """d det / dA at cotangent 1 by ``inner``: conj(adj(A)^T), ``(..., N, N)``."""
     with tf.GradientTape() as tape:
         tape.watch(x)
-        value = blocklu.det(x)
+        value = inner.det(x)
     return tape.gradient(value, x)
 
 
-def _log_abs_gradient(x: tf.Tensor) -> tf.Tensor:
-    """d log|det| / dA at cotangent 1 by blocklu: A^{-H}, ``(..., N, N)``."""
+def _log_abs_gradient(x: tf.Tensor, inner=blocklu) -> tf.Tensor:
+    """d log|det| / dA at cotangent 1 by ``inner``: A^{-H}, ``(..., N, N)``."""
     with tf.GradientTape() as tape:
         tape.watch(x)
-        _, log_abs = blocklu.slogdet(x)
+        _, log_abs = inner.slogdet(x)
     return tape.gradient(log_abs, x)
 
 
-@tf.function(jit_compile=True, autograph=False)
-def _det_and_gradient_xla(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        value = blocklu.det(x)
-    return value, tape.gradient(value, x)
+@functools.cache
+def _compiled(inner):
+    """The nested XLA kernels of one inner method: (det, gradient) and (sign, log|det|, gradient)."""
+
+    @tf.function(jit_compile=True, autograph=False)
+    def det_and_gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = inner.det(x)
+        return value, tape.gradient(value, x)
+
+    @tf.function(jit_compile=True, autograph=False)
+    def slogdet_and_gradient(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            sign, log_abs = inner.slogdet(x)
+        return sign, log_abs, tape.gradient(log_abs, x)
+
+    return det_and_gradient, slogdet_and_gradient
 
 
-@tf.function(jit_compile=True, autograph=False)
-def _slogdet_and_gradient_xla(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        sign, log_abs = blocklu.slogdet(x)
-    return sign, log_abs, tape.gradient(log_abs, x)
+def _det_taped(x, inner):
+    @tf.custom_gradient
+    def taped(x):
+        value, gradient_at_one = _compiled(inner)[0](x)
+
+        def grad(g):
+            return g[..., None, None] * live(gradient_at_one, x, lambda y: _det_gradient(y, inner))
+
+        return value, grad
+
+    return taped(x)
 
 
-@tf.custom_gradient
-def _det_taped(x):
-    value, gradient_at_one = _det_and_gradient_xla(x)
+def _slogdet_taped(x, inner):
+    @tf.custom_gradient
+    def taped(x):
+        sign, log_abs, inv_h = _compiled(inner)[1](x)
 
-    def grad(g):
-        return g[..., None, None] * live(gradient_at_one, x, _det_gradient)
+        def grad(g_sign, g_log_abs):
+            sign_now = live(sign, x, lambda y: inner.slogdet(y)[0]) if x.dtype.is_complex else sign
+            w = tf.cast(log_cotangent(sign_now, g_sign, g_log_abs), x.dtype)
+            return w[..., None, None] * live(inv_h, x, lambda y: _log_abs_gradient(y, inner))
 
-    return value, grad
+        return (sign, log_abs), grad
 
-
-@tf.custom_gradient
-def _slogdet_taped(x):
-    sign, log_abs, inv_h = _slogdet_and_gradient_xla(x)
-
-    def grad(g_sign, g_log_abs):
-        sign_now = live(sign, x, lambda y: blocklu.slogdet(y)[0]) if x.dtype.is_complex else sign
-        w = tf.cast(log_cotangent(sign_now, g_sign, g_log_abs), x.dtype)
-        return w[..., None, None] * live(inv_h, x, _log_abs_gradient)
-
-    return (sign, log_abs), grad
+    return taped(x)
 
 
 def _plain_tape(a: tf.Tensor) -> bool:
@@ -94,15 +111,21 @@ def _plain_tape(a: tf.Tensor) -> bool:
     return backprop_recording(a) and not forward_mode_active(a)
 
 
+def _inner(n: int):
+    return tiny if n <= tiny.MAX_N else blocklu
+
+
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``; right at singular input."""
-    if a.shape[-1] == 0 or not _plain_tape(a):
-        return guarded.det(a)
-    return _det_taped(a)
+    n = a.shape[-1]
+    if n == 0 or not _plain_tape(a):
+        return tiny.det(a) if n <= tiny.MAX_N else guarded.det(a)
+    return _det_taped(a, _inner(n))
 
 
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor, each ``(...)``; gradient ``w·A^{-H}``."""
-    if a.shape[-1] == 0 or not _plain_tape(a):
-        return guarded.slogdet(a)
-    return _slogdet_taped(a)
+    n = a.shape[-1]
+    if n == 0 or not _plain_tape(a):
+        return tiny.slogdet(a) if n <= tiny.MAX_N else guarded.slogdet(a)
+    return _slogdet_taped(a, _inner(n))
