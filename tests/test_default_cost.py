@@ -36,3 +36,18 @@ def test_section_summarises_and_is_left_out_without_the_default():
     text = "\n".join(default_cost.markdown_section(df))
     assert "## What the default costs" in text and "| graph | float64 | det | 1 | 1.10 |" in text
     assert default_cost.markdown_section(df[df["method"].ne("auto")]) == []
+
+
+def test_goals_per_mode_and_size():
+    assert default_cost.goal("eager", 8) == 1.5 and default_cost.goal("graph", 8) == 1.1
+    assert default_cost.goal("graph", 3) == 1.0 and default_cost.goal("eager", 2) == 1.0
+    assert default_cost.goal("xla", 128) == 2.0 and default_cost.goal("xla", 512) is None
+    assert default_cost.goal("xla", 3) is None  # the builtin's batch-1 dispatch cost is no yardstick there
+
+
+def test_goal_verdicts_from_the_measured_ratios():
+    cost = default_cost.default_cost(aggregate.tidy([(header(), _cells())]))
+    verdicts = dict(zip(default_cost.against_goals(cost)["mode"], default_cost.against_goals(cost)["verdict"], strict=True))
+    assert verdicts == {"eager": "met", "graph": "met", "xla": "not met"}  # 0.75 <= 1.5, 1.1 <= 1.1, 2.5 > 2
+    text = "\n".join(default_cost.goals_lines(cost))
+    assert "2 of 3 det problems met" in text and "| xla | float64 | 8 x 64 | 2.50" in text

@@ -71,7 +71,7 @@ def test_targets_met_and_not_met():
     assert list(too_small["verdict"]) == ["not met"]
     assert list(targets.evaluate(_frame(1.0, 0.4, None))["verdict"]) == ["no data"]
     assert targets.evaluate(_frame(1.0, 0.4, 0.5, n=7)).empty  # not a target regime
-    assert targets.markdown_section(_frame(1.0, 0.4, 0.5))[0] == "## Performance targets by regime"
+    assert targets.markdown_section(_frame(1.0, 0.4, 0.5))[0] == "## Fastest detgrad method against the builtin, by regime"
     assert targets.markdown_section(_frame(1.0, 0.4, None)) == []  # only "no data": nothing to say
 
 

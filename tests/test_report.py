@@ -52,7 +52,7 @@ def test_report_leaves_out_what_has_nothing_to_show(tmp_path):
     assert "## Complexity" not in text and not (out / "tables" / "complexity.csv").exists()
     assert "accuracy_" not in text and not list((out / "charts").glob("accuracy_*"))
     assert "Peers" not in text and "jax" not in text
-    assert "## Performance targets" not in text  # the run covers no target regime
+    assert "## Fastest detgrad method against the builtin" not in text  # the run covers no target regime
     assert "issue" not in text.lower() and "#5" not in text
     assert "0 of 13 measured cells (0%) are noisy" in text and "budget_s" not in text
 

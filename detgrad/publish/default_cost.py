@@ -56,6 +56,70 @@ def summary(cost: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The default's speed goals, t(default) / t(builtin) at most this much; None: no bound there.
+# n <= 3: at least as fast as the builtin in eager and graph mode.  XLA: the builtin has no XLA
+# kernel, so its fastest mode is the yardstick, and the bound holds up to n = 128.
+GOALS = {"eager": 1.5, "graph": 1.1, "xla": 2.0}
+SMALL_N, SMALL_N_GOAL, XLA_GOAL_MAX_N = 3, 1.0, 128
+FULL_TABLE_MAX_ROWS = 60
+
+
+def goal(mode: str, n: int) -> float | None:
+    """The largest t(default) / t(builtin) the default aims for in ``mode`` at size n (None: no bound)."""
+    if mode == "xla":
+        return GOALS["xla"] if SMALL_N < n <= XLA_GOAL_MAX_N else None
+    if n <= SMALL_N:
+        return SMALL_N_GOAL
+    return GOALS.get(mode)
+
+
+def against_goals(cost: pd.DataFrame) -> pd.DataFrame:
+    """The det rows of :func:`default_cost` that have a goal, with the goal and a verdict."""
+    rows = cost[cost["target"].eq("det")].copy()
+    rows["goal"] = [goal(m, int(n)) for m, n in zip(rows["mode"], rows["n"], strict=True)]
+    rows = rows[rows["goal"].notna()]
+    rows["verdict"] = np.where(rows["ratio"] <= rows["goal"], "met", "not met")
+    return rows.reset_index(drop=True)
+
+
+def _goals_table(rows: pd.DataFrame) -> pd.DataFrame:
+    def interval(lo, hi):
+        return f"[{lo:.2f}, {hi:.2f}]" if np.isfinite(lo) and np.isfinite(hi) else ""
+
+    return pd.DataFrame(
+        {
+            "mode": rows["mode"],
+            "dtype": rows["dtype"],
+            "n x batch": [f"{int(n)} x {int(b)}" for n, b in zip(rows["n"], rows["batch"], strict=True)],
+            "t(default) / t(builtin)": [
+                f"{r:.2f} {interval(lo, hi)}".strip()
+                for r, lo, hi in zip(rows["ratio"], rows["ratio_lo"], rows["ratio_hi"], strict=True)
+            ],
+            "goal": [f"≤ {g:g}" for g in rows["goal"]],
+            "verdict": rows["verdict"],
+        }
+    )
+
+
+def goals_lines(cost: pd.DataFrame) -> list[str]:
+    """Markdown lines: how many problems meet the default's goals, and the table (every row, or the misses)."""
+    rows = against_goals(cost)
+    if rows.empty:
+        return []
+    misses = rows[rows["verdict"].eq("not met")]
+    shown = rows if len(rows) <= FULL_TABLE_MAX_ROWS else misses
+    head = (
+        f"Against the default's goals (t(default) / t(builtin) at most 1.5 in eager mode, 1.1 in a graph, "
+        f"1.0 in both for n <= 3, and 2 under XLA for 4 <= n <= 128): {len(rows) - len(misses)} of {len(rows)} "
+        "det problems met; the brackets are the 95 % interval of the per-round ratios, so a ratio whose interval "
+        "straddles the goal is within this run's noise."
+    )
+    if shown is misses:
+        head += " The problems that miss:" if len(misses) else ""
+    lines = ["", head, ""]
+    return lines + ([to_markdown(_goals_table(shown)), ""] if len(shown) else [])
+
+
 def markdown_section(df: pd.DataFrame, default: str = DEFAULT) -> list[str]:
     """The report's section on the default's cost; empty when the run did not measure the default."""
     cost = default_cost(df, default)
@@ -66,4 +130,4 @@ def markdown_section(df: pd.DataFrame, default: str = DEFAULT) -> list[str]:
         "both were measured and right (< 1: the default is faster); eager and graph against the builtin in the "
         "same mode, XLA against the builtin's fastest mode (it has no XLA kernel).  All rows: `tables/default_cost.csv`."
     )
-    return ["## What the default costs", "", text, "", to_markdown(summary(cost))]
+    return ["## What the default costs", "", text, "", to_markdown(summary(cost)), *goals_lines(cost)]
