@@ -41,41 +41,30 @@ from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.mode import backprop_recording, forward_mode_active
 
 
-def _det_gradient(x: tf.Tensor, inner=blocklu) -> tf.Tensor:
-    """d det / dA at cotangent 1 by ``inner``: conj(adj(A)^T), ``(..., N, N)``."""
+def _det_and_gradient(x: tf.Tensor, inner) -> tuple[tf.Tensor, tf.Tensor]:
+    """(det, d det / dA at cotangent 1) by ``inner``: ``(...)`` and conj(adj(A)^T) ``(..., N, N)``."""
     with tf.GradientTape() as tape:
         tape.watch(x)
         value = inner.det(x)
-    return tape.gradient(value, x)
+    return value, tape.gradient(value, x)
 
 
-def _log_abs_gradient(x: tf.Tensor, inner=blocklu) -> tf.Tensor:
-    """d log|det| / dA at cotangent 1 by ``inner``: A^{-H}, ``(..., N, N)``."""
+def _slogdet_and_gradient(x: tf.Tensor, inner) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """(sign, log|det|, d log|det| / dA at cotangent 1 = A^{-H}) by ``inner``."""
     with tf.GradientTape() as tape:
         tape.watch(x)
-        _, log_abs = inner.slogdet(x)
-    return tape.gradient(log_abs, x)
+        sign, log_abs = inner.slogdet(x)
+    return sign, log_abs, tape.gradient(log_abs, x)
 
 
 @functools.cache
 def _compiled(inner):
     """The nested XLA kernels of one inner method: (det, gradient) and (sign, log|det|, gradient)."""
 
-    @tf.function(jit_compile=True, autograph=False)
-    def det_and_gradient(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            value = inner.det(x)
-        return value, tape.gradient(value, x)
+    def kernel(fn):
+        return tf.function(lambda x: fn(x, inner), jit_compile=True, autograph=False)
 
-    @tf.function(jit_compile=True, autograph=False)
-    def slogdet_and_gradient(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            sign, log_abs = inner.slogdet(x)
-        return sign, log_abs, tape.gradient(log_abs, x)
-
-    return det_and_gradient, slogdet_and_gradient
+    return kernel(_det_and_gradient), kernel(_slogdet_and_gradient)
 
 
 def _det_taped(x, inner):
@@ -84,7 +73,7 @@ def _det_taped(x, inner):
         value, gradient_at_one = _compiled(inner)[0](x)
 
         def grad(g):
-            return g[..., None, None] * live(gradient_at_one, x, lambda y: _det_gradient(y, inner))
+            return g[..., None, None] * live(gradient_at_one, x, lambda y: _det_and_gradient(y, inner)[1])
 
         return value, grad
 
@@ -99,7 +88,7 @@ def _slogdet_taped(x, inner):
         def grad(g_sign, g_log_abs):
             sign_now = live(sign, x, lambda y: inner.slogdet(y)[0]) if x.dtype.is_complex else sign
             w = tf.cast(log_cotangent(sign_now, g_sign, g_log_abs), x.dtype)
-            return w[..., None, None] * live(inv_h, x, lambda y: _log_abs_gradient(y, inner))
+            return w[..., None, None] * live(inv_h, x, lambda y: _slogdet_and_gradient(y, inner)[2])
 
         return (sign, log_abs), grad
 
@@ -112,14 +101,20 @@ def _plain_tape(a: tf.Tensor) -> bool:
 
 
 def _inner(n: int):
+    """The method inside the nested kernel."""
     return tiny if n <= tiny.MAX_N else blocklu
+
+
+def _untaped(n: int):
+    """The method for calls no tape watches (value only, or forward mode): no XLA kernel at all."""
+    return tiny if n <= tiny.MAX_N else guarded
 
 
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``; right at singular input."""
     n = a.shape[-1]
     if n == 0 or not _plain_tape(a):
-        return tiny.det(a) if n <= tiny.MAX_N else guarded.det(a)
+        return _untaped(n).det(a)
     return _det_taped(a, _inner(n))
 
 
@@ -127,5 +122,5 @@ def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor, each ``(...)``; gradient ``w·A^{-H}``."""
     n = a.shape[-1]
     if n == 0 or not _plain_tape(a):
-        return tiny.slogdet(a) if n <= tiny.MAX_N else guarded.slogdet(a)
+        return _untaped(n).slogdet(a)
     return _slogdet_taped(a, _inner(n))
