@@ -43,7 +43,7 @@ def _value_and_grad_plain(x):
 
 @pytest.fixture
 def nested_from_n_2(monkeypatch):
-    rows = (auto.Row(auto.ANY, 1, nested_xla, min_n=2, largest_batch=1), *auto.TABLE["graph"])
+    rows = (auto.Row(auto.ANY, 1, nested_xla, min_n=2, max_batch=1), *auto.TABLE["graph"])
     monkeypatch.setitem(auto.TABLE, "graph", rows)
 
 

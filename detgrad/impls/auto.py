@@ -27,20 +27,20 @@ ANY = None
 
 @dataclass(frozen=True)
 class Row:
-    """``method`` for n in [min_n, largest] and batch in [smallest_batch, largest_batch] (None: no bound)."""
+    """``method`` for n in [min_n, max_n] and batch in [min_batch, max_batch] (ANY = None: no bound)."""
 
-    largest: int | None
-    smallest_batch: int
+    max_n: int | None
+    min_batch: int
     method: object
     min_n: int = 0
-    largest_batch: int | None = None
+    max_batch: int | None = None
 
     def matches(self, n: int, batch: int | None) -> bool:
-        if n < self.min_n or (self.largest is not ANY and n > self.largest):
+        if n < self.min_n or (self.max_n is not ANY and n > self.max_n):
             return False
         if batch is None:  # unknown batch: counts as large
-            return self.largest_batch is ANY
-        return batch >= self.smallest_batch and (self.largest_batch is ANY or batch <= self.largest_batch)
+            return self.max_batch is ANY
+        return batch >= self.min_batch and (self.max_batch is ANY or batch <= self.max_batch)
 
 
 # mode -> rows; the first row that matches wins; the last row of each mode matches everything.
@@ -67,7 +67,7 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
         #   float32/float64, nested 1.05/1.04, 1.04/1.04, 0.94/0.91, 0.43/0.41, 0.52/0.52, 0.03/0.04;
         #   tiny 1.03/1.01, 1.07/1.07, 0.95/0.91, 0.65/0.74, 0.63/0.70, 0.04/0.05 (at 3x64 nested was
         #   1.19-1.24 in another run) -> nested at n = 3 batch 1 and n <= 3 from batch 1024
-        Row(3, 1, nested_xla, min_n=3, largest_batch=1),
+        Row(3, 1, nested_xla, min_n=3, max_batch=1),
         Row(3, 1024, nested_xla),
         Row(3, 0, tiny),
         # one matrix from n = 512: TF's gradient runs det and inverse side by side on 2 cores, guarded
@@ -76,7 +76,7 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
         #   nested_xla 0.77/1.07 at 512x1, 1.11/1.38 at 768x1, 0.83/0.97 at 1024x1, 0.56/0.81 at
         #   2048x1; guarded 1.33-1.48 there; at 1024x4 guarded is 1.01/0.96 (Eigen's batched
         #   kernels use both cores) and nested_xla 2.1 (earlier probe) -> batch 1 only
-        Row(ANY, 1, nested_xla, min_n=512, largest_batch=1),
+        Row(ANY, 1, nested_xla, min_n=512, max_batch=1),
         # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph)
         Row(ANY, 0, guarded),
     ),

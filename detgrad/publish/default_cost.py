@@ -109,8 +109,9 @@ def goals_lines(cost: pd.DataFrame) -> list[str]:
     misses = rows[rows["verdict"].eq("not met")]
     shown = rows if len(rows) <= FULL_TABLE_MAX_ROWS else misses
     head = (
-        f"Against the default's goals (t(default) / t(builtin) at most 1.5 in eager mode, 1.1 in a graph, "
-        f"1.0 in both for n <= 3, and 2 under XLA for 4 <= n <= 128): {len(rows) - len(misses)} of {len(rows)} "
+        f"Against the default's goals (t(default) / t(builtin) at most {GOALS['eager']:g} in eager mode, "
+        f"{GOALS['graph']:g} in a graph, {SMALL_N_GOAL:g} in both for n <= {SMALL_N}, and {GOALS['xla']:g} under XLA "
+        f"for {SMALL_N + 1} <= n <= {XLA_GOAL_MAX_N}): {len(rows) - len(misses)} of {len(rows)} "
         "det problems met; the brackets are the 95 % interval of the per-round ratios, so a ratio whose interval "
         "straddles the goal is within this run's noise."
     )
