@@ -314,3 +314,10 @@ def test_guarded_graph_large_batch_second_order():
     h = 1e-5
     fd = (_numpy_grad(a + h * v) - _numpy_grad(a - h * v)) / (2 * h)
     np.testing.assert_allclose(out, fd, rtol=1e-6, atol=1e-7)
+
+
+def test_graph_singular_branch_is_a_call_tf_does_not_inline():
+    """Inlined, the guard's rarely taken branch (lu's factorization loop) slows every graph call."""
+    x = tf.TensorSpec((4, 4), tf.float64)
+    concrete = guarded._masked_cofactor_conj_call.get_concrete_function(x, tf.TensorSpec((), tf.float64))
+    assert concrete.function_def.attr["_noinline"].b
