@@ -321,3 +321,43 @@ def test_graph_singular_branch_is_a_call_tf_does_not_inline():
     x = tf.TensorSpec((4, 4), tf.float64)
     concrete = guarded._masked_cofactor_conj_call.get_concrete_function(x, tf.TensorSpec((), tf.float64))
     assert concrete.function_def.attr["_noinline"].b
+
+
+def test_eager_slogdet_first_and_second_order_against_numpy():
+    """The eager log-det fast path (one tape record, raw ops) and its fallback for a recording outer tape."""
+    rng = np.random.default_rng(11)
+    a = np.eye(4) + 0.3 * rng.standard_normal((4, 4))
+    x = tf.constant(a)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            _, logabs = detgrad.slogdet(x)
+        g = inner.gradient(logabs, x)
+        probe = tf.reduce_sum(g * tf.constant(np.arange(16.0).reshape(4, 4)))
+    hvp = outer.gradient(probe, x).numpy()
+    inv = np.linalg.inv(a)
+    np.testing.assert_allclose(g.numpy(), inv.T, rtol=1e-12)
+    with tf.GradientTape() as tape:  # no outer tape: the raw-op path
+        tape.watch(x)
+        _, logabs = detgrad.slogdet(x)
+    np.testing.assert_allclose(
+        tape.gradient(logabs, x, output_gradients=tf.constant(3.0, tf.float64)).numpy(), 3 * inv.T, rtol=1e-12
+    )
+    # d/dA <V, A^{-T}> = -A^{-T} V^T A^{-T}
+    v = np.arange(16.0).reshape(4, 4)
+    np.testing.assert_allclose(hvp, -inv.T @ v.T @ inv.T, rtol=1e-10)
+
+
+def test_eager_slogdet_singular_is_loud_and_sign_only_gradient_is_zero():
+    x = tf.constant([[1.0, 2.0], [2.0, 4.0]], tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        sign, logabs = detgrad.slogdet(x)
+    assert sign.numpy() == 0 and logabs.numpy() == -np.inf
+    assert np.isnan(tape.gradient(logabs, x).numpy()).all()
+    y = tf.constant([[2.0, 1.0], [1.0, 3.0]], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        sign, _ = detgrad.slogdet(y)
+    np.testing.assert_array_equal(tape.gradient(sign, y).numpy(), np.zeros((2, 2)))

@@ -116,18 +116,23 @@ def _int_constant(values: tuple[int, ...]) -> tf.Tensor:
     return tf.constant(values, tf.int32)
 
 
-def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
-    """g·conj(det)·A^{-H} for a regular batch in five raw ops (eager pays ~5-20 µs per Python wrapper)."""
+def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
+    """scale·A^{-H} for a regular batch, scale ``(...)``, in four raw ops (eager pays ~5-20 µs per Python wrapper)."""
     rank = x.shape.rank
     perm = _int_constant((*range(rank - 2), rank - 1, rank - 2))
     inv = gen_linalg_ops.matrix_inverse(x, adjoint=False)
     if x.dtype.is_complex:
         inv_h = gen_array_ops.conjugate_transpose(inv, perm)
-        det_now = gen_math_ops.conj(det_now)
     else:
         inv_h = gen_array_ops.transpose(inv, perm)
-    scale = gen_array_ops.reshape(gen_math_ops.mul(g, det_now), _int_constant((*x.shape[:-2], 1, 1)))
-    return gen_math_ops.mul(scale, inv_h)
+    return gen_math_ops.mul(gen_array_ops.reshape(scale, _int_constant((*x.shape[:-2], 1, 1))), inv_h)
+
+
+def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
+    """g·conj(det)·A^{-H} for a regular batch in five raw ops."""
+    if x.dtype.is_complex:
+        det_now = gen_math_ops.conj(det_now)
+    return _eager_scaled_adjoint_inverse(x, gen_math_ops.mul(g, det_now))
 
 
 def _det_eager_backward(x: tf.Tensor, value: tf.Tensor, g: tf.Tensor) -> tf.Tensor:
@@ -222,24 +227,45 @@ def det(a: tf.Tensor) -> tf.Tensor:
     return _det_fast(a)
 
 
+def _slogdet_cotangent(x: tf.Tensor, sign: tf.Tensor, g_sign, g_logabs) -> tf.Tensor:
+    """w·A^{-H}, w the log-det cotangent (:func:`log_cotangent`); NaN for a singular matrix (loud)."""
+    sign_now = live(sign, x, lambda y: _slogdet_fast(y)[0]) if x.dtype.is_complex else sign
+    w = tf.cast(log_cotangent(sign_now, g_sign, g_logabs), x.dtype)
+    ok = _regular(sign)
+    if execution_mode() == "eager" and _all_regular_now(sign):
+        inv_h = _adjoint_inverse(x)
+    else:  # singular: log|det| = -inf, its gradient is infinite: NaN there (loud), never a raise
+        eye = tf.eye(x.shape[-1], dtype=x.dtype)
+        inv_h = _adjoint_inverse(tf.where(ok[..., None, None], x, eye))
+        inv_h = tf.where(ok[..., None, None], inv_h, tf.constant(np.nan, x.dtype))
+    return w[..., None, None] * inv_h
+
+
 @tf.custom_gradient
 def _slogdet_fast(x):
     sign, logabs = tf.linalg.slogdet(x)
     logabs = tf.math.real(logabs)  # TF types it complex for complex input (imaginary part 0)
+    return (sign, logabs), lambda g_sign, g_logabs: _slogdet_cotangent(x, sign, g_sign, g_logabs)
 
-    def grad(g_sign, g_logabs):
-        sign_now = live(sign, x, lambda y: _slogdet_fast(y)[0]) if x.dtype.is_complex else sign
-        w = tf.cast(log_cotangent(sign_now, g_sign, g_logabs), x.dtype)
-        ok = _regular(sign)
-        if execution_mode() == "eager" and _all_regular_now(sign):
-            inv_h = _adjoint_inverse(x)
-        else:  # singular: log|det| = -inf, its gradient is infinite: NaN there (loud), never a raise
-            eye = tf.eye(x.shape[-1], dtype=x.dtype)
-            inv_h = _adjoint_inverse(tf.where(ok[..., None, None], x, eye))
-            inv_h = tf.where(ok[..., None, None], inv_h, tf.constant(np.nan, x.dtype))
-        return w[..., None, None] * inv_h
 
-    return (sign, logabs), grad
+def _slogdet_eager_backward(x: tf.Tensor, sign: tf.Tensor, g_sign, g_logabs) -> tf.Tensor:
+    """Real, regular and first order: g·A^{-T} in four raw ops; otherwise :func:`_slogdet_cotangent`."""
+    simple = not x.dtype.is_complex and not (backprop_recording(x) or forward_mode_active(x))
+    if simple and g_logabs is not None and _all_regular_now(sign):
+        return _eager_scaled_adjoint_inverse(x, g_logabs)
+    return _slogdet_cotangent(x, sign, g_sign, g_logabs)
+
+
+def _slogdet_eager(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Eager slogdet recorded as one tape operation (see :func:`_det_eager`)."""
+    with record.stop_recording():
+        sign, logabs = gen_linalg_ops.log_matrix_determinant(x)
+        if x.dtype.is_complex:  # TF types log|det| complex for complex input (imaginary part 0)
+            logabs = gen_math_ops.real(logabs, Tout=x.dtype.real_dtype)
+    record.record_operation(
+        "GuardedSlogdet", [sign, logabs], [x], lambda g_sign, g_logabs: [_slogdet_eager_backward(x, sign, g_sign, g_logabs)]
+    )
+    return sign, logabs
 
 
 def _slogdet_forward_mode(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -275,4 +301,6 @@ def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return empty_matrix_slogdet(a)
     if forward_mode_active(a):
         return _slogdet_forward_mode(a)
+    if tf.executing_eagerly():
+        return _slogdet_eager(a)
     return _slogdet_fast(a)
