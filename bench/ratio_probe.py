@@ -1,7 +1,7 @@
 """Side-by-side time ratios of value + gradient of det: methods vs TF's builtin, one process.
 
     python bench/ratio_probe.py --mode graph --sizes 2x1,3x1,8x4096 --dtypes float32,float64 \
-        --methods auto,builtin [--rounds 7]
+        --methods auto,builtin [--rounds 7] [--target logdet]
 
 For each (mode, n, batch, dtype) every method runs in interleaved rounds (A B A B ...); a round
 times a block of calls (grown to about --block-s seconds) per method.  Printed: the median over
@@ -21,11 +21,11 @@ import tensorflow as tf
 import detgrad
 
 
-def make_fn(method: str, mode: str):
+def make_fn(method: str, mode: str, target: str = "det"):
     def value_and_grad(a):
         with tf.GradientTape() as tape:
             tape.watch(a)
-            d = detgrad.det(a, method=method)
+            d = detgrad.det(a, method=method) if target == "det" else detgrad.slogdet(a, method=method)[1]
         return d, tape.gradient(d, a)
 
     if mode == "eager":
@@ -47,10 +47,10 @@ def time_block(fn, xs, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def measure(methods, mode, n, batch, dtype, rounds, block_s):
+def measure(methods, mode, n, batch, dtype, rounds, block_s, target="det"):
     xs = inputs(n, batch, dtype)
     methods = [m for m in methods if not detgrad.get_method(m).support_problem(n, dtype, mode)]
-    fns = {m: make_fn(m, mode) for m in methods}
+    fns = {m: make_fn(m, mode, target) for m in methods}
     calls = {}
     for m, fn in fns.items():  # warm up (tracing, compilation) and size the blocks
         fn(xs[0])
@@ -78,15 +78,17 @@ def main() -> None:
     p.add_argument("--methods", default="auto,builtin")
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--block-s", type=float, default=0.05)
+    p.add_argument("--target", choices=["det", "logdet"], default="det", help="det, or log|det| from slogdet")
     args = p.parse_args()
     methods = args.methods.split(",")
     if "builtin" not in methods:
         methods.append("builtin")
-    print(f"mode {args.mode}; ratio = median over {args.rounds} interleaved rounds of t(method)/t(builtin) [min-max]")
+    rounds = f"median over {args.rounds} interleaved rounds of t(method)/t(builtin) [min-max]"
+    print(f"mode {args.mode}, {args.target}; ratio = {rounds}")
     for size in args.sizes.split(","):
         n, batch = (int(v) for v in size.split("x"))
         for dtype in args.dtypes.split(","):
-            res = measure(methods, args.mode, n, batch, dtype, args.rounds, args.block_s)
+            res = measure(methods, args.mode, n, batch, dtype, args.rounds, args.block_s, args.target)
             cols = "  ".join(f"{m} {r:.2f} [{lo:.2f}-{hi:.2f}]" for m, (r, lo, hi, _) in res.items() if m != "builtin")
             print(f"n={n:5d} batch={batch:6d} {dtype}: {cols}   (builtin {res['builtin'][3] * 1e3:.3f} ms)", flush=True)
 
