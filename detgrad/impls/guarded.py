@@ -249,11 +249,12 @@ def _slogdet_fast(x):
 
 
 def _slogdet_eager_backward(x: tf.Tensor, sign: tf.Tensor, g_sign, g_logabs) -> tf.Tensor:
-    """Real, regular and first order: g·A^{-T} in four raw ops; otherwise :func:`_slogdet_cotangent`."""
-    simple = not x.dtype.is_complex and not (backprop_recording(x) or forward_mode_active(x))
-    if simple and g_logabs is not None and _all_regular_now(sign):
+    """First order at a regular batch: w·A^{-H} in a few raw ops; otherwise :func:`_slogdet_cotangent`."""
+    if backprop_recording(x) or forward_mode_active(x) or not _all_regular_now(sign):
+        return _slogdet_cotangent(x, sign, g_sign, g_logabs)
+    if not x.dtype.is_complex and g_logabs is not None:
         return _eager_scaled_adjoint_inverse(x, g_logabs)
-    return _slogdet_cotangent(x, sign, g_sign, g_logabs)
+    return _eager_scaled_adjoint_inverse(x, tf.cast(log_cotangent(sign, g_sign, g_logabs), x.dtype))
 
 
 def _slogdet_eager(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
