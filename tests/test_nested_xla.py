@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 import detgrad
+from detgrad.conformance import reference
 from detgrad.conformance.cases import CASES
 from detgrad.conformance.runner import run_cell
 from detgrad.impls import auto, guarded, nested_xla
@@ -22,6 +23,22 @@ def test_auto_picks_nested_xla_for_one_large_matrix_in_a_graph():
     assert auto.pick(511, 1, "graph") is guarded
     assert auto.pick(1024, 4, "graph") is guarded and auto.pick(1024, None, "graph") is guarded
     assert auto.pick(1024, 1, "eager") is guarded and auto.pick(1024, 1, "xla") is not nested_xla
+    assert auto.pick(4, 64, "graph") is nested_xla and auto.pick(6, 4096, "graph") is nested_xla
+    assert auto.pick(8, 256, "graph") is nested_xla and auto.pick(8, 512, "graph") is guarded
+    assert auto.pick(4, 16, "graph") is guarded and auto.pick(9, 256, "graph") is guarded
+
+
+def test_batch_of_small_matrices_with_singular_members_against_mpmath():
+    """n = 4, batch 64 in a graph (nested blocklu): regular, rank n-1 and rank n-2 members."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((64, 4, 4))
+    a[3, :, 1] = 0.0  # zero column: rank 3
+    a[7, :, 2] = a[7, :, 0]  # repeated column: rank 3
+    a[9, :, 1] = 0.0
+    a[9, :, 3] = 2.0 * a[9, :, 0]  # rank 2: gradient 0
+    d, g = _value_and_grad_plain_graph(tf.constant(a))
+    np.testing.assert_allclose(d.numpy(), reference.det(a), atol=1e-13)
+    np.testing.assert_allclose(g.numpy(), reference.cofactor(a), atol=1e-12)
 
 
 def test_unknown_batch_in_a_graph():
@@ -32,6 +49,11 @@ def test_unknown_batch_in_a_graph():
     np.testing.assert_allclose(d.numpy(), np.linalg.det(a), rtol=1e-12)
     want = np.linalg.det(a)[:, None, None] * np.transpose(np.linalg.inv(a), (0, 2, 1))
     np.testing.assert_allclose(g.numpy(), want, rtol=1e-10)
+
+
+@tf.function(autograph=False)
+def _value_and_grad_plain_graph(x):
+    return _value_and_grad_plain(x)
 
 
 def _value_and_grad_plain(x):

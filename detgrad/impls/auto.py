@@ -77,6 +77,18 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
         #   2048x1; guarded 1.33-1.48 there; at 1024x4 guarded is 1.01/0.96 (Eigen's batched
         #   kernels use both cores) and nested_xla 2.1 (earlier probe) -> batch 1 only
         Row(ANY, 1, nested_xla, min_n=512, max_batch=1),
+        # small matrices in batches: the same serialization (det before inv) costs 1.4-1.6x at
+        #   n = 4-8 x 256; blocklu unrolled for n <= 8 in one nested XLA kernel beats it there.
+        #   --sizes 4x16,4x64,4x256,4x1024,4x4096,6x256,8x16,8x64,8x256,8x1024,8x4096 --methods
+        #   auto,guarded --rounds 9, float32/float64, nested: 1.04/1.07, 0.94/0.98, 0.80/0.77,
+        #   0.68/0.66, 0.68/0.87, 0.88/0.93, 1.50/1.50, 1.19/1.26, 0.84/1.11, 1.00/1.38, 1.04/1.39;
+        #   guarded: 1.07/1.05, 1.07/1.03, 1.59/1.38, 1.60/1.45, 1.20/1.24, 1.52/1.42, 1.49/1.05,
+        #   1.50/1.39, 1.51/1.41, 1.14/1.14, 1.01/1.08 (n = 16: nested 1.3-2.5, guarded 1.1-1.5)
+        #   -> nested for n = 4-6 from batch 64, n = 7-8 at batch 64-256; checked by --sizes
+        #   5x64,7x64,7x256,8x512: nested 1.12/0.98, 1.12/1.24, 0.87/1.04, 1.17/1.20 against guarded
+        #   1.50/1.06, 1.51/1.43, 1.53/1.47, 1.28/1.24
+        Row(6, 64, nested_xla, min_n=4),
+        Row(8, 64, nested_xla, min_n=7, max_batch=256),
         # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph)
         Row(ANY, 0, guarded),
     ),

@@ -1,5 +1,8 @@
 """Graph mode: value and gradient as one nested XLA kernel (``blocklu``, or ``tiny`` for n <= 3).
 
+:mod:`~detgrad.impls.auto` uses it where its table says so: one large matrix, batches of small
+ones (n = 4-8), and n <= 3 (the ratios that set each row are next to it there).
+
 Why: in a plain graph TF's own gradient runs its MatrixDeterminant (forward) and
 MatrixInverse (backward) kernels side by side, one core each, and the inverse (2n³ flops)
 sets the time.  :mod:`~detgrad.impls.guarded` must wait for det before it may call the
@@ -26,8 +29,9 @@ Measured (``python bench/ratio_probe.py --mode graph --sizes 512x1,768x1,1024x1,
 --methods auto,guarded``, value + gradient, interleaved rounds, median of t / t(builtin),
 float32/float64): n = 512 0.77/1.07 (guarded 1.43/1.45), 1024 0.83/0.97 (1.46/1.48), 2048
 0.56/0.81 (1.38/1.36); 768 is no better than guarded (1.11/1.38 against 1.33/1.35); with a batch
-of 4 at n = 1024 guarded is 1.01/0.96 and this path about 2x, hence :mod:`~detgrad.impls.auto`
-uses it from n = 512 at batch 1 only.
+of 4 at n = 1024 guarded is 1.01/0.96 and this path about 2x, hence large n at batch 1 only.
+The same serialization costs guarded 1.4-1.6x for batches of 4 x 4 to 8 x 8 matrices, where
+blocklu's unrolled elimination, compiled, is 0.66-1.2x.
 """
 
 from __future__ import annotations
