@@ -51,3 +51,14 @@ def test_goal_verdicts_from_the_measured_ratios():
     assert verdicts == {"eager": "met", "graph": "met", "xla": "not met"}  # 0.75 <= 1.5, 1.1 <= 1.1, 2.5 > 2
     text = "\n".join(default_cost.goals_lines(cost))
     assert "2 of 3 det problems met" in text and "| xla | float64 | 8 x 64 | 2.50" in text
+
+
+def test_a_cond_axis_counts_each_problem_once():
+    cells = []
+    for cond in (10.0, 1e4, 1e8):
+        for method, t in (("builtin", 2e-3), ("auto", 2.4e-3)):
+            cells.append(cell(samples=[t] * 5, method=method, mode="graph", n=16, batch=16, dtype="float64", cond=cond))
+    cells.append(cell(samples=[2e-3] * 5, method="builtin", mode="graph", n=8, batch=16, dtype="float64", cond=10.0))
+    cells.append(cell(samples=[2e-3] * 5, method="auto", mode="graph", n=8, batch=16, dtype="float64", cond=10.0))
+    cost = default_cost.default_cost(aggregate.tidy([(header(), cells)]))
+    assert sorted(cost["n"]) == [8, 16]  # n = 16 once, not once per condition number

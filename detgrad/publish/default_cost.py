@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detgrad.publish.aggregate import main_condition
 from detgrad.publish.tables import to_markdown
 
 DEFAULT = "auto"
@@ -24,8 +25,13 @@ COLUMNS = ["mode", "dtype", "target", "n", "batch", "ratio", "ratio_lo", "ratio_
 
 
 def default_cost(df: pd.DataFrame, default: str = DEFAULT) -> pd.DataFrame:
-    """One row per measured (mode, problem) of the default: ``ratio`` = t(default)/t(builtin) and its interval."""
+    """One row per measured (mode, problem) of the default: ``ratio`` = t(default)/t(builtin) and its interval.
+
+    Where a problem was swept at several condition numbers, only the sweep's main one counts
+    (:func:`detgrad.publish.aggregate.main_condition`).
+    """
     cells = df[df["family"].eq("detgrad") & df["method"].eq(default) & df["status"].eq("ok")]
+    cells, _ = main_condition(cells)  # a cond axis would list one problem once per condition number
     if cells.empty:
         return pd.DataFrame(columns=COLUMNS)
     xla = cells["mode"].eq("xla")
