@@ -26,6 +26,7 @@ def test_auto_picks_nested_xla_for_one_large_matrix_in_a_graph():
     assert auto.pick(4, 64, "graph") is nested_xla and auto.pick(6, 4096, "graph") is nested_xla
     assert auto.pick(8, 256, "graph") is nested_xla and auto.pick(8, 512, "graph") is guarded
     assert auto.pick(4, 16, "graph") is guarded and auto.pick(9, 256, "graph") is guarded
+    assert auto.pick(4, None, "graph") is nested_xla  # an unknown batch counts as large
 
 
 def test_batch_of_small_matrices_with_singular_members_against_mpmath():

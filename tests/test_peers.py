@@ -100,7 +100,7 @@ def test_auto_picks_tiny_then_blocklu_or_guarded():
     from detgrad.impls import auto, blocklu, guarded, tiny
 
     assert auto.pick(3, mode="xla") is tiny and auto.pick(4, mode="xla") is blocklu
-    assert auto.pick(2, 1, mode="graph") is tiny and auto.pick(4, mode="graph") is guarded
+    assert auto.pick(2, 1, mode="graph") is tiny and auto.pick(4, 1, mode="graph") is guarded
     assert auto.pick(4, 1, mode="eager") is guarded
 
 
