@@ -50,15 +50,28 @@ def test_usage_errors_exit_2_with_the_subcommands_usage(argv, usage, capsys):
         (["report", "RUN", "--out", "OUT", "--format", "gif"], "bad --format"),
         (["report", "RUN", "--out", "OUT", "--check", "missing.md"], "cannot read --check file"),
         (["compare", "missing.jsonl", "RUN"], "run file not found"),
+        (["compare", "EMPTYDIR", "RUN"], "a directory without run.jsonl; give a run file (.jsonl)"),
     ],
 )
 def test_input_errors_exit_1_with_one_line(argv, needle, tmp_path, capsys):
     run = write_run(tmp_path / "run.jsonl", header(), [cell(samples=[1e-3] * 3)])
-    argv = [str(run) if a == "RUN" else str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    (tmp_path / "empty").mkdir()
+    names = {"RUN": str(run), "OUT": str(tmp_path / "out"), "EMPTYDIR": str(tmp_path / "empty")}
+    argv = [names.get(a, a) for a in argv]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("detgrad: error:") and needle in err[0], err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_directory_stands_for_its_run_file(tmp_path, capsys):
+    """``detgrad sweep --out DIR`` prints DIR; report and compare take DIR for DIR/run.jsonl."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        write_run(tmp_path / name / "run.jsonl", header(), [cell(samples=[1e-3] * 3)])
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    assert main(["report", str(tmp_path / "a"), "--out", str(tmp_path / "out")]) == 0
+    assert "report written" in capsys.readouterr().out
 
 
 def test_dry_run_counts_and_estimates_without_writing(tmp_path, capsys, monkeypatch):

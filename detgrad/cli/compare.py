@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "method's cells are then pooled (change relative to the other methods of the same group, median over its "
         "cells, order-statistic interval).",
     )
-    p.add_argument("base", metavar="BASE", help="baseline run file")
+    p.add_argument("base", metavar="BASE", help="baseline run file (or its run directory)")
     p.add_argument("new", metavar="NEW", help="new run file (may be the same file as BASE with --by device)")
     p.add_argument("--by", choices=["device"], help="match cells on every axis except this one (device comparison)")
     p.add_argument("--base-device", metavar="TEXT", help="keep only BASE cells whose device label contains TEXT")

@@ -17,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write DIR/README.md with the environment, headline and recommendation tables, every chart "
         "(PNG + SVG in DIR/charts) and the conformance matrix; tables also as CSV/Markdown in DIR/tables.",
     )
-    p.add_argument("runs", nargs="+", metavar="RUN", help="run files (.jsonl) written by `detgrad sweep`")
+    p.add_argument(
+        "runs", nargs="+", metavar="RUN", help="run files (.jsonl) written by `detgrad sweep`, or their run directories"
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
     p.add_argument("--check", metavar="FILE", help="Markdown/text output of `detgrad check` to embed as the conformance matrix")
     p.add_argument("--title", default="detgrad benchmark report", help="report title")

@@ -67,7 +67,7 @@ def _problem_lines(rec: pd.DataFrame, max_rows: int, multi_device: bool) -> list
     """One line per problem (dtype, target, n, batch), at most ``max_rows`` spread over the problems."""
     ordered = rec.sort_values(["device_label", "dtype", "target", "n", "batch"])
     picked = _spread(list(range(len(ordered))), max_rows)
-    lines = ["Fastest singular-safe method (method/mode, speedup over TF builtin):"]
+    lines = ["Fastest singular-safe method (method/mode, speedup over TF builtin in its fastest mode):"]
     for i in picked:
         r = ordered.iloc[i]
         where = f" {_short(r['device_label'])}" if multi_device else ""
@@ -117,7 +117,7 @@ def recommendation_lines(df: pd.DataFrame, max_rows: int = MAX_ROWS) -> list[str
     head = ["", *(f"n={n}" for n in sizes)]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     batch_text = "" if len(shown_batches) > 1 else f", batch {int(shown_batches[0])}"
-    lines = [f"Fastest singular-safe method (method/mode, speedup over TF builtin{batch_text}):"]
+    lines = [f"Fastest singular-safe method (method/mode, speedup over TF builtin in its fastest mode{batch_text}):"]
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [head, *rows]]
     if more > 0:
         lines.append(f"  ... {more} more rows in the report")

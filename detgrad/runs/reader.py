@@ -47,11 +47,23 @@ def _parse_header(path: Path, first: str) -> dict[str, Any]:
     return header
 
 
+def _run_file_in(p: Path) -> Path:
+    """``p`` itself, or for a run directory (``detgrad sweep --out DIR``) its ``DIR/run.jsonl``."""
+    if not p.is_dir():
+        return p
+    if (p / "run.jsonl").is_file():
+        return p / "run.jsonl"
+    shards = sorted(q.name for q in p.glob("run.shard-*.jsonl"))
+    hint = f"its shard files ({', '.join(shards)})" if shards else "a run file (.jsonl)"
+    raise DetgradError(f"{p}: a directory without run.jsonl; give {hint}")
+
+
 def load_run(path: str | PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read one run file.
 
     Args:
-        path: a JSON Lines run file written by ``detgrad sweep``.
+        path: a JSON Lines run file written by ``detgrad sweep``, or the
+            run directory (``--out DIR``) holding it as ``DIR/run.jsonl``.
 
     Returns:
         ``(header, records)``: the header dict and the list of cell dicts in
@@ -64,7 +76,7 @@ def load_run(path: str | PathLike[str]) -> tuple[dict[str, Any], list[dict[str, 
         DetgradError: missing or unreadable file, not a run file, unknown
             schema version, or a corrupt line that is not the last one.
     """
-    p = Path(path)
+    p = _run_file_in(Path(path))
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
