@@ -18,7 +18,7 @@ from detgrad.publish.paired import round_index_samples
 MODES = ("auto", "relative", "canary", "absolute")
 MIN_FLOOR_CELLS = 8
 BOOTSTRAP = 2000
-SPREAD_SHARE = 0.7  # share of the per-round spread added to a side's error (see detgrad.publish.compare)
+SPREAD_SHARE = 1.0  # share of the per-round spread added to a side's error (see detgrad.publish.compare)
 
 
 def rounds_of(values: object) -> np.ndarray:

@@ -18,8 +18,11 @@ not only for the samples inside one run (which say little about the next run):
 2. **Within-run error**: per side, the standard error of log(median) over rounds (a
    bootstrap with a fixed seed), plus :data:`SPREAD_SHARE` x the per-round spread of log
    times (IQR / 1.349): rounds of one run are not independent evidence about the next run
-   (its share of preempted rounds differs); with 0.7 x the spread, 1.4-4.2 % of the cells of
-   three A/A pairs on a loaded 2-core machine fell outside their 95 % interval.
+   (its share of preempted rounds differs).  The share is 1.0: on two A/A pairs of quick-preset
+   runs (10 ms sample blocks) 3.3 % and 4.3 % of the ok cells fell outside their 95 %
+   interval with 1.0, 6.5 % and 6.9 % with 0.7 (which three A/A pairs with 1 ms blocks had
+   suggested), and an injected 20 % slowdown of one method still showed in 25-29 of its 36
+   cells and in its pooled change (+21 % to +25 %).
 3. **Run-to-run floor**: what the cells' log changes spread beyond those errors, estimated
    robustly from this comparison: ``s_floor^2 = max(0, (1.4826 MAD)^2 - median(u^2))`` over
    all matched ok cells, u the error of step 2 (MAD of log changes about their median; a
@@ -232,11 +235,12 @@ def summary(cmp: pd.DataFrame) -> str:
             "relative": "each cell's change beyond the median change of the other methods timed in the same rounds",
             "canary": "time relative to the canary timed in the same rounds",
         }.get(a["mode"], "absolute time")
-        floor = (
-            f"run-to-run floor ±{100 * np.expm1(a['floor']):.1f} % (1 s.d.) from {a['floor_cells']} cells"
-            if a["floor_cells"] >= MIN_FLOOR_CELLS
-            else "no run-to-run floor (too few cells to estimate it)"
-        )
+        if a["floor_cells"] < MIN_FLOOR_CELLS:
+            floor = "no run-to-run floor (too few cells to estimate it)"
+        elif a["floor"] > 0:
+            floor = f"run-to-run floor ±{100 * np.expm1(a['floor']):.1f} % (1 s.d.) from {a['floor_cells']} cells"
+        else:
+            floor = f"no run-to-run floor needed (the rounds' spread covers the changes of {a['floor_cells']} cells)"
         text += f"\n{100 * a['level']:.0f} % intervals of {how}; {floor}"
         if np.isfinite(a.get("drift", np.nan)):
             text += f"; absolute times moved by a median of {100 * np.expm1(a['drift']):+.1f} % over all cells"
