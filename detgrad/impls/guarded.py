@@ -17,15 +17,17 @@ matrix for that reason).  Flops: LU 2/3·n³ (det) + LU 2/3·n³ and inverse 4/3
 builtin's count.
 
 The guard: a matrix whose det is not a finite non-zero number (0, NaN) never reaches ``inv``.
-In eager mode a numpy check on det decides (no extra TF op); in a graph a ``tf.cond`` on
-``reduce_all(|det| > 0)``.  Op count, which is what eager mode pays for (~5-30 µs per op): the
-forward is one MatrixDeterminant op recorded on the tape directly (no ``tf.custom_gradient``
-wrapping), the backward five raw ops (inverse, transpose, two multiplies, a reshape), the
-builtin's count.  In a graph, TF's Transpose of a large (B, N, N) batch is slow (4x an XLA
-transpose), so from :data:`XLA_TAIL_MIN_ELEMENTS` the scale-and-conj-transpose runs as one small
-XLA kernel inside the graph.  Such matrices (rare) take the masked path: ``inv`` of the batch with
-them replaced by I, and their gradient from the rank-revealing complete-pivoting adjugate of
-:mod:`detgrad.impls.lu` (rank n-1 right, rank <= n-2 exactly 0).  The guard runs in the backward
+Such matrices (rare) take the masked path: ``inv`` of the batch with them replaced by I, and
+their gradient from the rank-revealing complete-pivoting adjugate of :mod:`detgrad.impls.lu`
+(rank n-1 right, rank <= n-2 exactly 0).  In eager mode a numpy check on det decides (no extra
+TF op); in a graph a ``tf.cond`` on ``reduce_all(|det| > 0)``.  Op count, which is what eager
+mode pays for (~5-30 µs per op): the forward is one MatrixDeterminant op recorded on the tape
+directly (no ``tf.custom_gradient`` wrapping), the backward five raw ops (inverse, transpose,
+two multiplies, a reshape), the builtin's count.  In a graph the inverse of one large matrix
+runs as two half-solves on two cores (:mod:`detgrad.impls.two_core_inverse`): TF's own gradient
+overlaps det and inverse, the guard cannot.  TF's Transpose of a large (B, N, N) batch is slow
+(4x an XLA transpose), so from :data:`XLA_TAIL_MIN_ELEMENTS` the scale-and-conj-transpose runs
+as one small XLA kernel inside the graph.  The guard runs in the backward
 pass only, so a value-only call is one ``MatrixDeterminant`` op.
 
 Second order: reverse over reverse recomputes det under the outer tape (:func:`live`) when one
@@ -54,6 +56,7 @@ import tensorflow as tf
 from tensorflow.python.eager import record
 from tensorflow.python.ops import gen_array_ops, gen_linalg_ops, gen_math_ops
 
+from detgrad.impls import two_core_inverse
 from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet, phase_and_log_abs
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu import cofactor_from_factors, det_plain
@@ -91,7 +94,7 @@ def _split(flat: tf.Tensor, ok: tf.Tensor, fast: Callable, slow: Callable, compa
 
 def _adjoint_inverse(x: tf.Tensor) -> tf.Tensor:
     """A^{-H} from the LU of A itself (see module docstring)."""
-    return tf.linalg.adjoint(tf.linalg.inv(x))
+    return tf.linalg.adjoint(two_core_inverse.inverse(x))
 
 
 def _masked_cofactor_conj(x: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
@@ -189,7 +192,7 @@ def _det_fast(x):
         det_now = live(value, x, _det_fast)
         return tf.cond(
             tf.reduce_all(_regular(value)),
-            lambda: _scaled_adjoint(g * tf.math.conj(det_now), tf.linalg.inv(x)),
+            lambda: _scaled_adjoint(g * tf.math.conj(det_now), two_core_inverse.inverse(x)),
             lambda: g[..., None, None] * _masked_cofactor_conj_call(x, det_now),
         )
 
