@@ -6,7 +6,8 @@
 For each (mode, n, batch, dtype) every method runs in interleaved rounds (A B A B ...); a round
 times a block of calls (grown to about --block-s seconds) per method.  Printed: the median over
 rounds of time(method) / time(builtin) with the min-max of the per-round ratios, never absolute
-times compared across runs (this is a shared, noisy machine).
+times compared across runs (this is a shared, noisy machine).  Under ``--mode xla`` the builtin
+(no XLA kernel) is timed in graph mode.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def time_block(fn, xs, calls: int) -> float:
 
 def measure(methods, mode, n, batch, dtype, rounds, block_s, target="det"):
     xs = inputs(n, batch, dtype)
-    methods = [m for m in methods if not detgrad.get_method(m).support_problem(n, dtype, mode)]
-    fns = {m: make_fn(m, mode, target) for m in methods}
+    methods = [m for m in methods if m == "builtin" or not detgrad.get_method(m).support_problem(n, dtype, mode)]
+    # the builtin has no XLA kernel: under XLA its graph mode is the yardstick
+    fns = {m: make_fn(m, "graph" if m == "builtin" and mode == "xla" else mode, target) for m in methods}
     calls = {}
     for m, fn in fns.items():  # warm up (tracing, compilation) and size the blocks
         fn(xs[0])

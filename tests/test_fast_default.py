@@ -13,7 +13,7 @@ import tensorflow as tf
 import detgrad
 from detgrad.conformance import reference
 from detgrad.conformance.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
-from detgrad.impls import auto, blocklu, guarded, lu, nested_xla, tiny
+from detgrad.impls import auto, blocklu, closed, guarded, lu, nested_xla, tiny
 
 RNG = np.random.default_rng(2026)
 MODES = ("eager", "graph")
@@ -259,9 +259,10 @@ def test_guarded_slogdet_singular_is_loud_not_raising(mode):
 def test_auto_dispatch_table():
     assert auto.pick(2, 1, "eager") is guarded and auto.pick(64, 64, "eager") is guarded
     assert auto.pick(2, 1 << 20, "eager") is tiny and auto.pick(3, None, "eager") is tiny
-    assert auto.pick(2, 1, "graph") is tiny and auto.pick(3, 64, "graph") is tiny and auto.pick(4, 1, "graph") is guarded
-    assert auto.pick(3, 1, "graph") is nested_xla and auto.pick(2, 1024, "graph") is nested_xla
-    assert auto.pick(3, 1, "xla") is tiny and auto.pick(4, 1, "xla") is blocklu
+    assert auto.pick(2, 1, "graph") is tiny and auto.pick(2, 64, "graph") is tiny and auto.pick(4, 1, "graph") is guarded
+    assert auto.pick(3, 1, "graph") is nested_xla and auto.pick(3, 64, "graph") is nested_xla
+    assert auto.pick(2, 1024, "graph") is nested_xla and nested_xla._inner(3) is closed and nested_xla._inner(2) is tiny
+    assert auto.pick(3, 1, "xla") is closed and auto.pick(2, 1, "xla") is tiny and auto.pick(4, 1, "xla") is blocklu
 
 
 def test_auto_under_xla_compiles_and_is_right_at_n_64():

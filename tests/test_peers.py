@@ -95,11 +95,11 @@ def test_new_methods_value_and_gradient(method, n):
     np.testing.assert_allclose(grad, ref[:, None, None] * np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-10, atol=1e-12)
 
 
-def test_auto_picks_tiny_then_blocklu_or_guarded():
-    """Under XLA auto is tiny then blocklu; in eager/graph the Eigen-backed guarded takes n >= 4."""
-    from detgrad.impls import auto, blocklu, guarded, tiny
+def test_auto_picks_polynomials_then_blocklu_or_guarded():
+    """Under XLA auto is a polynomial (tiny, closed at n = 3) then blocklu; in eager/graph guarded takes n >= 4."""
+    from detgrad.impls import auto, blocklu, closed, guarded, tiny
 
-    assert auto.pick(3, mode="xla") is tiny and auto.pick(4, mode="xla") is blocklu
+    assert auto.pick(2, mode="xla") is tiny and auto.pick(3, mode="xla") is closed and auto.pick(4, mode="xla") is blocklu
     assert auto.pick(2, 1, mode="graph") is tiny and auto.pick(4, 1, mode="graph") is guarded
     assert auto.pick(4, 1, mode="eager") is guarded
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from detgrad.impls import blocklu, guarded, nested_xla, tiny
+from detgrad.impls import blocklu, closed, guarded, nested_xla, tiny
 from detgrad.impls.mode import Mode, execution_mode
 
 ANY = None
@@ -67,7 +67,11 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
         #   float32/float64, nested 1.05/1.04, 1.04/1.04, 0.94/0.91, 0.43/0.41, 0.52/0.52, 0.03/0.04;
         #   tiny 1.03/1.01, 1.07/1.07, 0.95/0.91, 0.65/0.74, 0.63/0.70, 0.04/0.05 (at 3x64 nested was
         #   1.19-1.24 in another run) -> nested at n = 3 batch 1 and n <= 3 from batch 1024
-        Row(3, 1, nested_xla, min_n=3, max_batch=1),
+        #   n = 3 nested runs closed inside (see nested_xla), at every batch: --sizes
+        #   3x1,3x4,3x16,3x256,3x1024,3x4096 --methods auto,tiny --rounds 9, float32/float64: auto 1.04/1.05,
+        #   1.03/1.03, 1.00/1.01, 0.83/0.64, 0.46/0.42, 0.18/0.19; tiny 1.07/1.09, 1.15/1.09, 1.18/1.08,
+        #   1.34/0.71, 0.75/0.83, 0.32/0.44
+        Row(3, 1, nested_xla, min_n=3),
         Row(3, 1024, nested_xla),
         Row(3, 0, tiny),
         # one matrix from n = 512: TF's gradient runs det and inverse side by side on 2 cores, guarded
@@ -99,6 +103,12 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
     "xla": (
         # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed,
         # results/cpu: 1.2-1.5x builtin at batch 1, 10-11x at n = 2 batch 4096); unchanged
+        # n = 3: closed's per-entry slices compile to a faster loop than tiny's flat layout from
+        #   batch 16 (python bench/ratio_probe.py --mode xla, builtin timed in graph mode, --sizes
+        #   2x1,2x4096,3x1,3x16,3x256,3x4096,3x65536 --methods tiny,closed --rounds 9, float32/float64:
+        #   tiny 0.53/0.54, 0.09/0.10, 0.54/0.54, 1.05/1.04, 0.64/0.64, 0.17/0.18, 0.06/0.10; closed
+        #   0.54/0.53, 0.09/0.10, 0.53/0.53, 0.51/0.51, 0.38/0.32, 0.10/0.10, 0.02/0.03)
+        Row(3, 0, closed, min_n=3),
         Row(3, 0, tiny),
         # n >= 4: blocklu, partial pivoting on the trailing block with matmul panels (lu's
         #   complete pivoting only behind an early zero pivot).  python bench/xla_ab.py, idle

@@ -1,4 +1,4 @@
-"""Graph mode: value and gradient as one nested XLA kernel (``blocklu``, or ``tiny`` for n <= 3).
+"""Graph mode: value and gradient as one nested XLA kernel (``blocklu``; for n <= 3 a polynomial).
 
 :mod:`~detgrad.impls.auto` uses it where its table says so: one large matrix, batches of small
 ones (n = 4-8), and n <= 3 (the ratios that set each row are next to it there).
@@ -18,9 +18,13 @@ the complete-pivoting branch).  The custom gradient scales that gradient by the 
 Without a tape (a value-only call, or forward mode) this module is :mod:`~detgrad.impls.guarded`:
 one MatrixDeterminant op.  Compile time, once per shape: 3.5-3.8 s at n = 512-1024.
 
-For n <= 3 the inner method is :mod:`~detgrad.impls.tiny` (its polynomials): one XLA kernel
-and a few ops around it replace the 34-82 graph ops of tiny's value and gradient, which is what
-a small call costs in a graph (the ratios are in :mod:`~detgrad.impls.auto`'s table).
+For n <= 3 the inner method is a polynomial: one XLA kernel and a few ops around it replace the
+34-82 graph ops of tiny's value and gradient, which is what a small call costs in a graph (the
+ratios are in :mod:`~detgrad.impls.auto`'s table).  At n = 2 it is :mod:`~detgrad.impls.tiny`;
+at n = 3 :mod:`~detgrad.impls.closed`, the same cofactor expansion, whose per-entry slices XLA
+compiles into a faster loop than tiny's flat (B, 9) layout and its transposes (t / t(builtin),
+graph, float32/float64, closed inside against tiny inside: 3x1 1.02/1.04 vs 1.03/1.03, 3x16
+0.98/0.97 vs 1.38/1.39, 3x256 0.72/0.61 vs 0.87/0.88, 3x4096 0.17/0.18 vs 0.22/0.26).
 
 Second order: reverse over reverse recomputes the gradient under the outer tape with the inner
 method in the graph (:func:`detgrad.impls.live.live`); only then is it paid for.
@@ -40,7 +44,7 @@ import functools
 
 import tensorflow as tf
 
-from detgrad.impls import blocklu, guarded, tiny
+from detgrad.impls import blocklu, closed, guarded, tiny
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.mode import backprop_recording, forward_mode_active
 
@@ -105,7 +109,9 @@ def _plain_tape(a: tf.Tensor) -> bool:
 
 
 def _inner(n: int):
-    """The method inside the nested kernel."""
+    """The method inside the nested kernel: closed at n = 3 (see the module docstring), tiny below."""
+    if n == closed.MAX_N:
+        return closed
     return tiny if n <= tiny.MAX_N else blocklu
 
 

@@ -72,8 +72,9 @@ _REGISTRY: dict[str, Method] = {
         Method(
             name="auto",
             summary=(
-                "by n, batch and mode, the fastest method right everywhere: tiny (n <= 3), guarded (eager/graph), "
-                "blocklu (XLA; also nested in a graph for one matrix from n = 512)"
+                "by n, batch and mode, the fastest method right everywhere: the tiny/closed polynomials (n <= 3), "
+                "guarded (eager/graph), blocklu (XLA; in a graph also as a nested XLA kernel for one matrix from "
+                "n = 512 and for batches at n = 4-8)"
             ),
             det=auto.det,
             slogdet=auto.slogdet,
