@@ -75,6 +75,19 @@ def test_targets_met_and_not_met():
     assert targets.markdown_section(_frame(1.0, 0.4, None)) == []  # only "no data": nothing to say
 
 
+def test_target_ratio_is_the_paired_speedup_when_the_run_has_one():
+    """The machine's speed drifts over the rounds: the median of the per-round ratios (4, what the
+    report shows elsewhere) is the ratio, not the ratio of the two medians (3 / 1 = 3)."""
+    builtin = [1.0, 2.0, 3.0, 4.0, 5.0]
+    best = [0.25, 0.5, 3.0, 1.0, 1.25]  # per round 4, 4, 1, 4, 4
+    recs = [
+        cell(builtin, method="builtin", mode="graph", n=2, batch=1, group_id="g", canary_s=[1.0] * 5),
+        cell(best, method="eigenlu", mode="graph", n=2, batch=1, group_id="g", canary_s=[1.0] * 5),
+    ]
+    row = targets.evaluate(aggregate.tidy([(header(), recs)])).iloc[0]
+    assert row["ratio"].startswith("4×") and "[" in row["ratio"] and row["verdict"] == "met"
+
+
 @pytest.mark.parametrize("method", ["tiny", "eigenlu", "auto"])
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_new_methods_value_and_gradient(method, n):

@@ -6,7 +6,8 @@ known to be slow (tiny matrices, large batches, large n).  For each regime
 
     builtin  = TF builtin's fastest ok mode
     best     = the fastest ok (method, mode) among detgrad's other methods
-    ratio    = builtin / best                         (>= ``min_ratio`` required)
+    ratio    = builtin / best                         (>= ``min_ratio`` required; the paired
+               per-round speedup of ``best`` when the run has it, as elsewhere in the report)
     peer     = the named peer's time (jax or torch); ``best`` must be <= ``peer_factor`` · peer
 
 A target whose cells are missing or failed is reported as ``no data`` (not met).
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detgrad.publish.tables import fmt_ratio, fmt_time, to_markdown
+from detgrad.publish.tables import fmt_ratio, fmt_speedup, fmt_time, to_markdown
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ def _fastest(cells: pd.DataFrame) -> tuple[float, str]:
     return float(row["median_s"]), f"{row['method']} ({row['mode']})"
 
 
+def _speedup(cells: pd.DataFrame, base: float, best: float) -> tuple[float, float, float]:
+    """(ratio, lo, hi) of the fastest cell: its paired speedup over builtin's fastest mode (the
+    number the rest of the report shows) when the run has one, else ``base / best`` without interval."""
+    if not cells.empty and "speedup_best" in cells:
+        row = cells.loc[cells["median_s"].idxmin()]
+        if np.isfinite(row["speedup_best"]):
+            lo, hi = (float(row.get(c, np.nan)) for c in ("speedup_best_lo", "speedup_best_hi"))
+            return float(row["speedup_best"]), lo, hi
+    return (base / best if best > 0 else np.nan), np.nan, np.nan
+
+
 def evaluate(df: pd.DataFrame) -> pd.DataFrame:
     """One row per target present in ``df`` (same n, batch, dtype): times, ratio, verdict."""
     ok = df[df["status"].eq("ok") & df["median_s"].notna() & df["target"].eq("det")]
@@ -64,7 +76,7 @@ def evaluate(df: pd.DataFrame) -> pd.DataFrame:
         base, _ = _fastest(tf_cells[tf_cells["method"].eq("builtin")])
         best, best_name = _fastest(tf_cells[~tf_cells["method"].eq("builtin")])
         peer = _fastest(here[here["family"].eq(t.peer)])[0] if t.peer else np.nan
-        ratio = base / best if best > 0 else np.nan
+        ratio, lo, hi = _speedup(tf_cells[~tf_cells["method"].eq("builtin")], base, best)
         need = f"≥{t.min_ratio:g}×"
         if t.peer:
             need += f", ≤ {t.peer_factor:g}·{t.peer}" if t.peer_factor != 1.0 else f", ≤ {t.peer}"
@@ -76,7 +88,7 @@ def evaluate(df: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "n": t.n, "batch": t.batch, "dtype": t.dtype, "required": need, "builtin": fmt_time(base),
-                "best detgrad": best_name or "—", "best time": fmt_time(best), "ratio": fmt_ratio(ratio),
+                "best detgrad": best_name or "—", "best time": fmt_time(best), "ratio": fmt_speedup(ratio, lo, hi),
                 "peer": f"{t.peer} {fmt_time(peer)}" if t.peer else "—",
                 "vs peer": fmt_ratio(best / peer) if t.peer and peer > 0 and best > 0 else "—",
                 "verdict": verdict,
@@ -103,7 +115,8 @@ def markdown_section(df: pd.DataFrame) -> list[str]:
         "",
         f"Speedups aimed for by the fastest detgrad method (any method, any mode; the default's own goals are in "
         f"'What the default costs'), in the regimes this run covers: {met} of {len(table)} met.  ratio = TF builtin's fastest "
-        "mode / detgrad's fastest (method, mode), value + gradient of det per call, same run; `vs peer` = detgrad's time "
+        "mode / detgrad's fastest (method, mode), value + gradient of det per call, same run (the median of per-round "
+        "ratios with its 95 % interval when the run was timed in paired rounds); `vs peer` = detgrad's time "
         "/ the peer's time (<1: detgrad faster).",
         "",
         to_markdown(table),
