@@ -6,7 +6,7 @@ known to be slow (tiny matrices, large batches, large n).  For each regime
 
     builtin  = TF builtin's fastest ok mode
     best     = the fastest ok (method, mode) among detgrad's other methods
-    ratio    = builtin / best                         (>= ``min_ratio`` required; the paired
+    ratio    = builtin / best                         (>= ``min_ratio`` aimed for; the paired
                per-round speedup of ``best`` when the run has it, as elsewhere in the report)
     peer     = the named peer's time (jax or torch); ``best`` must be <= ``peer_factor`` · peer
 
@@ -87,7 +87,7 @@ def evaluate(df: pd.DataFrame) -> pd.DataFrame:
             verdict = "met" if met else "not met"
         rows.append(
             {
-                "n": t.n, "batch": t.batch, "dtype": t.dtype, "required": need, "builtin": fmt_time(base),
+                "n": t.n, "batch": t.batch, "dtype": t.dtype, "aim": need, "builtin": fmt_time(base),
                 "best detgrad": best_name or "—", "best time": fmt_time(best), "ratio": fmt_speedup(ratio, lo, hi),
                 "peer": f"{t.peer} {fmt_time(peer)}" if t.peer else "—",
                 "vs peer": fmt_ratio(best / peer) if t.peer and peer > 0 and best > 0 else "—",
