@@ -106,3 +106,25 @@ def test_value_only_call_is_one_eigen_det_with_no_xla_kernel():
     graph = tf.function(lambda a: detgrad.det(a), autograph=False).get_concrete_function(x).graph
     ops = {op.type for op in graph.get_operations()}
     assert "MatrixDeterminant" in ops and not ops & {"PartitionedCall", "StatefulPartitionedCall"}
+
+
+@pytest.mark.parametrize("shape", [(1, 5, 5), (1, 1, 3, 3)])
+def test_a_batch_of_one_runs_as_one_matrix_in_a_graph(shape):
+    """(1, ..., 1, N, N) in a graph is run as the (N, N) matrix (batched kernels are slower for one)."""
+    a = np.random.default_rng(4).standard_normal(shape)
+
+    @tf.function(autograph=False)
+    def f(x):
+        assert auto._unit_batch(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            d = detgrad.det(x)
+            _, log_abs = detgrad.slogdet(x)
+        return d, log_abs, tape.gradient(d, x)
+
+    d, log_abs, g = (t.numpy() for t in f(tf.constant(a)))
+    assert d.shape == log_abs.shape == shape[:-2] and g.shape == shape
+    np.testing.assert_allclose(d, np.linalg.det(a), rtol=1e-12)
+    np.testing.assert_allclose(log_abs, np.linalg.slogdet(a)[1], rtol=1e-12)
+    np.testing.assert_allclose(g, np.linalg.det(a)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-10)
+    assert not auto._unit_batch(tf.constant(a))  # eager keeps the shape
