@@ -51,12 +51,16 @@ def test_usage_errors_exit_2_with_the_subcommands_usage(argv, usage, capsys):
         (["report", "RUN", "--out", "OUT", "--check", "missing.md"], "cannot read --check file"),
         (["compare", "missing.jsonl", "RUN"], "run file not found"),
         (["compare", "EMPTYDIR", "RUN"], "a directory without run.jsonl; give a run file (.jsonl)"),
+        (["compare", "SHARDDIR", "RUN"], "a directory without run.jsonl; give its shard files (run.shard-1-of-2.jsonl)"),
     ],
 )
 def test_input_errors_exit_1_with_one_line(argv, needle, tmp_path, capsys):
     run = write_run(tmp_path / "run.jsonl", header(), [cell(samples=[1e-3] * 3)])
     (tmp_path / "empty").mkdir()
+    (tmp_path / "sharded").mkdir()
+    (tmp_path / "sharded" / "run.shard-1-of-2.jsonl").write_text(run.read_text())
     names = {"RUN": str(run), "OUT": str(tmp_path / "out"), "EMPTYDIR": str(tmp_path / "empty")}
+    names["SHARDDIR"] = str(tmp_path / "sharded")
     argv = [names.get(a, a) for a in argv]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()

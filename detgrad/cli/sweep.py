@@ -75,7 +75,7 @@ def _spec(data: dict, src: str, args: argparse.Namespace) -> SweepSpec:
 
 def _dry_run(data: dict, src: str, args: argparse.Namespace, shard: tuple[int, int] | None, out: Path | None) -> int:
     from detgrad.runs.reader import completed_keys
-    from detgrad.sweep.loop import run_file_name
+    from detgrad.runs.schema import run_file_name
     from detgrad.sweep.plan import format_plan, make_plan
     from detgrad.sweep.spec import shard_cells
 
@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     name = str(data.get("name") or Path(src).stem)
     out = Path(args.out or f"runs/{name}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}")
 
-    from detgrad.sweep.loop import Sweep, run_file_name, start_worker_early
+    from detgrad.runs.schema import run_file_name
+    from detgrad.sweep.loop import Sweep, start_worker_early
 
     if (out / run_file_name(shard)).exists() and not args.resume:
         raise DetgradError(f"{out / run_file_name(shard)} already exists; pass --resume to continue it or choose another --out")

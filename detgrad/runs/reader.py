@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from detgrad.errors import DetgradError
-from detgrad.runs.schema import SCHEMA, SUPPORTED_VERSIONS
+from detgrad.runs.schema import SCHEMA, SHARD_FILES, SUPPORTED_VERSIONS, run_file_name
 
 
 class RunFileWarning(UserWarning):
@@ -51,9 +51,9 @@ def _run_file_in(p: Path) -> Path:
     """``p`` itself, or for a run directory (``detgrad sweep --out DIR``) its ``DIR/run.jsonl``."""
     if not p.is_dir():
         return p
-    if (p / "run.jsonl").is_file():
-        return p / "run.jsonl"
-    shards = sorted(q.name for q in p.glob("run.shard-*.jsonl"))
+    if (p / run_file_name()).is_file():
+        return p / run_file_name()
+    shards = sorted(q.name for q in p.glob(SHARD_FILES))
     hint = f"its shard files ({', '.join(shards)})" if shards else "a run file (.jsonl)"
     raise DetgradError(f"{p}: a directory without run.jsonl; give {hint}")
 

@@ -91,6 +91,14 @@ class Cell:
         return f"{self.method} {self.mode} {self.target} n={self.n} b={self.batch} {self.dtype} {where}"
 
 
+def run_file_name(shard: tuple[int, int] | None = None) -> str:
+    """The run file's name in its run directory: ``run.jsonl``, or ``run.shard-K-of-N.jsonl`` for shard K of N."""
+    return "run.jsonl" if shard is None else f"run.shard-{shard[0]}-of-{shard[1]}.jsonl"
+
+
+SHARD_FILES = "run.shard-*-of-*.jsonl"  # glob of the shard run files in a run directory
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

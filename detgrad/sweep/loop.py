@@ -30,7 +30,7 @@ from typing import Any
 
 from detgrad.errors import DetgradError
 from detgrad.runs.reader import load_run
-from detgrad.runs.schema import SCHEMA_VERSION, Cell, make_header, make_record, utc_now
+from detgrad.runs.schema import SCHEMA_VERSION, Cell, make_header, make_record, run_file_name, utc_now
 from detgrad.runs.writer import RunWriter, repair_tail
 from detgrad.sweep.inputs import estimated_bytes
 from detgrad.sweep.methods_info import methods_info
@@ -172,10 +172,6 @@ def group_cells(cells: list[Cell]) -> list[list[Cell]]:
     for cell in sorted(cells, key=lambda c: (c.threads, c.problem_key, c.key)):
         groups.setdefault((cell.threads, cell.problem_key), []).append(cell)
     return list(groups.values())
-
-
-def run_file_name(shard: tuple[int, int] | None) -> str:
-    return "run.jsonl" if shard is None else f"run.shard-{shard[0]}-of-{shard[1]}.jsonl"
 
 
 class Sweep:
