@@ -46,21 +46,21 @@ def _targets() -> tuple[Target, ...]:
 TARGETS: tuple[Target, ...] = _targets()
 
 
-def _fastest(cells: pd.DataFrame) -> tuple[float, str]:
-    if cells.empty:
-        return np.nan, ""
-    row = cells.loc[cells["median_s"].idxmin()]
-    return float(row["median_s"]), f"{row['method']} ({row['mode']})"
+def _fastest(cells: pd.DataFrame) -> pd.Series | None:
+    """The cell with the smallest median time, or None."""
+    return None if cells.empty else cells.loc[cells["median_s"].idxmin()]
 
 
-def _speedup(cells: pd.DataFrame, base: float, best: float) -> tuple[float, float, float]:
-    """(ratio, lo, hi) of the fastest cell: its paired speedup over builtin's fastest mode (the
-    number the rest of the report shows) when the run has one, else ``base / best`` without interval."""
-    if not cells.empty and "speedup_best" in cells:
-        row = cells.loc[cells["median_s"].idxmin()]
-        if np.isfinite(row["speedup_best"]):
-            lo, hi = (float(row.get(c, np.nan)) for c in ("speedup_best_lo", "speedup_best_hi"))
-            return float(row["speedup_best"]), lo, hi
+def _time_and_name(row: pd.Series | None) -> tuple[float, str]:
+    return (np.nan, "") if row is None else (float(row["median_s"]), f"{row['method']} ({row['mode']})")
+
+
+def _speedup(row: pd.Series | None, base: float, best: float) -> tuple[float, float, float]:
+    """(ratio, lo, hi) of the fastest cell ``row``: its paired speedup over builtin's fastest mode
+    (the number the rest of the report shows) when the run has one, else ``base / best`` without interval."""
+    if row is not None and np.isfinite(row.get("speedup_best", np.nan)):
+        lo, hi = (float(row.get(c, np.nan)) for c in ("speedup_best_lo", "speedup_best_hi"))
+        return float(row["speedup_best"]), lo, hi
     return (base / best if best > 0 else np.nan), np.nan, np.nan
 
 
@@ -73,10 +73,12 @@ def evaluate(df: pd.DataFrame) -> pd.DataFrame:
         if not len(df[df["n"].eq(t.n) & df["batch"].eq(t.batch) & df["dtype"].eq(t.dtype)]):
             continue
         tf_cells = here[here["family"].eq("detgrad")]
-        base, _ = _fastest(tf_cells[tf_cells["method"].eq("builtin")])
-        best, best_name = _fastest(tf_cells[~tf_cells["method"].eq("builtin")])
-        peer = _fastest(here[here["family"].eq(t.peer)])[0] if t.peer else np.nan
-        ratio, lo, hi = _speedup(tf_cells[~tf_cells["method"].eq("builtin")], base, best)
+        is_builtin = tf_cells["method"].eq("builtin")
+        base, _ = _time_and_name(_fastest(tf_cells[is_builtin]))
+        best_row = _fastest(tf_cells[~is_builtin])
+        best, best_name = _time_and_name(best_row)
+        peer = _time_and_name(_fastest(here[here["family"].eq(t.peer)]))[0] if t.peer else np.nan
+        ratio, lo, hi = _speedup(best_row, base, best)
         need = f"≥{t.min_ratio:g}×"
         if t.peer:
             need += f", ≤ {t.peer_factor:g}·{t.peer}" if t.peer_factor != 1.0 else f", ≤ {t.peer}"
