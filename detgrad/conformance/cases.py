@@ -13,7 +13,17 @@ Kinds:
     hess_rr    Hessian-vector product H·V of det, reverse over reverse
     hess_fwd   H·V by forward over reverse (tf.autodiff.ForwardAccumulator)
     hess_ff    V:H:V = d²/dt² det(A + tV) at t = 0, two nested ForwardAccumulators (no tape)
+    jvp        d/dt det(A + tV) at t = 0, one ForwardAccumulator (no tape)
+    jac_hess   the full Hessian as ``outer.jacobian(inner.gradient(det), A)`` (pfor, TF's default)
+    jac_hess_loop   the same with ``experimental_use_pfor=False`` (a while loop)
+    bjac_grad  per-member gradients of a batch by ``tape.batch_jacobian`` (pfor)
+    bjac_hess  per-member Hessians, ``outer.batch_jacobian(inner.gradient(det), A)`` (pfor)
+    bjac_hess_loop  the same with ``experimental_use_pfor=False``
+    vmap_grad  per-member gradients by ``tf.vectorized_map`` of a function that runs its own tape
     seed       dL/dx, dL/dy of L = det([[sin x, 0], [0, cos y]])²
+
+Groups: ``singular`` (exactly singular input) and ``near-singular`` (singular up to rounding, or
+condition number 1e12) are where only methods declared singular-safe must be right.
 """
 
 from __future__ import annotations
@@ -50,8 +60,8 @@ class Case:
 
     @property
     def singular(self) -> bool:
-        """The input matrix is singular (only singular-safe methods must be right)."""
-        return self.group == "singular" or self.singular_input
+        """The input matrix is singular or nearly so (only singular-safe methods must be right)."""
+        return self.group in ("singular", "near-singular") or self.singular_input
 
 
 def running_product_out_of_range(n: int = 20, exponent: int = 14) -> np.ndarray:
@@ -110,6 +120,112 @@ RANK_N_MINUS_2 = np.array([[1, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [3, 4, 7, 8
 
 def _const(a, dtype: str) -> Callable[[], np.ndarray]:
     return lambda: np.asarray(a).astype(dtype)
+
+
+def column_combination(n: int, seed: int, complex_: bool = False) -> np.ndarray:
+    """Random ``(n, n)`` whose last column is col 0 + c·col 1 (c = 1+2i or 0.5): rank n-1 up to rounding."""
+    rng = _rng(seed)
+    a = rng.standard_normal((n, n))
+    if complex_:
+        a = a + 1j * rng.standard_normal((n, n))
+    a[:, -1] = a[:, 0] + (1 + 2j if complex_ else 0.5) * a[:, 1]
+    return a
+
+
+def _near_singular_cases() -> list[Case]:
+    """Singular up to rounding: det·A^{-1} is the cofactor matrix only from one factorization."""
+    c = []
+    for dtype, tol in (("complex64", 1e-4), ("complex128", 1e-10)):
+        c.append(
+            Case(
+                f"{dtype} rank n-1 up to rounding (col 3 = col 0 + (1+2i)·col 1)",
+                "near-singular",
+                "det",
+                dtype,
+                lambda d=dtype: column_combination(4, 31, True).astype(d),
+                tolerance=tol,
+            )
+        )
+        c.append(
+            Case(
+                f"{dtype} rank n-1 by SVD 5x5",
+                "near-singular",
+                "det",
+                dtype,
+                lambda d=dtype: with_singular_values([1, 0.9, 0.8, 0.7, 0.0], 32, True).astype(d),
+                tolerance=tol,
+            )
+        )
+    c.append(
+        Case(
+            "complex128 condition 1e12 4x4",
+            "near-singular",
+            "det",
+            "complex128",
+            lambda: with_singular_values([1, 1, 1, 1e-12], 33, True),
+            tolerance=1e-8,
+        )
+    )
+    c.append(
+        Case(
+            "complex64 condition 1e6 4x4",
+            "near-singular",
+            "det",
+            "complex64",
+            lambda: with_singular_values([1, 1, 1, 1e-6], 34, True).astype("complex64"),
+            tolerance=1e-3,
+        )
+    )
+    c.append(
+        Case(
+            "float64 rank n-1 by SVD 20x20 (Eigen's blocked LU)",
+            "near-singular",
+            "det",
+            "float64",
+            lambda: with_singular_values(list(np.linspace(1, 0.1, 19)) + [0.0], 35),
+        )
+    )
+    c.append(Case("float64 rank n-1 up to rounding 20x20", "near-singular", "det", "float64", lambda: column_combination(20, 36)))
+    return c
+
+
+def _differentiation_api_cases() -> list[Case]:
+    """Every way TF users differentiate: jacobian/batch_jacobian (pfor and loop), vectorized_map, forward mode."""
+    f64 = "float64"
+    c = []
+    single = (
+        ("random 4x4", "hessian", lambda: well_conditioned((4, 4), 41)),
+        ("rank n-1 4x4", "singular", _const(SINGULAR_MIDDLE, f64)),
+        ("random 6x6", "hessian", lambda: well_conditioned((6, 6), 42)),
+        ("rank n-1 6x6", "singular", lambda: with_singular_values([1, 0.9, 0.8, 0.7, 0.6, 0.0], 43)),
+        ("rank n-1 3x3", "singular", _const([[1, 2, 3], [2, 1, 3], [1, 1, 2]], f64)),
+    )
+    labels = {
+        "jac_hess": "jacobian Hessian (pfor)",
+        "jac_hess_loop": "jacobian Hessian (no pfor)",
+        "jvp": "ForwardAccumulator JVP",
+    }
+    for kind, label in labels.items():
+        for name, group, build in single:
+            c.append(Case(f"{label}, {name}", group, kind, f64, build))
+    batches = (
+        (
+            "batch (3,4,4) with a rank n-1 member",
+            "singular",
+            lambda: np.stack([well_conditioned((4, 4), 44), SINGULAR_MIDDLE, well_conditioned((4, 4), 45)]),
+        ),
+        ("batch (2,6,6)", "hessian", lambda: well_conditioned((2, 6, 6), 46)),
+    )
+    labels = {
+        "bjac_grad": "batch_jacobian gradient (pfor)",
+        "bjac_hess": "batch_jacobian Hessian (pfor)",
+        "bjac_hess_loop": "batch_jacobian Hessian (no pfor)",
+        "vmap_grad": "vectorized_map gradient",
+    }
+    for kind, label in labels.items():
+        for name, group, build in batches:
+            c.append(Case(f"{label}, {name}", group, kind, f64, build))
+    return c
 
 
 def _cases() -> list[Case]:
@@ -216,6 +332,8 @@ def _cases() -> list[Case]:
         )
     )
     add(Case("float32 det whose pivot product leaves the range", "overflow", "det", f32, running_product_out_of_range))
+    c.extend(_near_singular_cases())
+    c.extend(_differentiation_api_cases())
     add(Case("seed model at (0.7, 0.3)", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.7, 0.3)))
     add(Case("seed model at x = 0", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.0, 0.3), singular_input=True))
     return c

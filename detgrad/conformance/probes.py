@@ -118,6 +118,56 @@ def _hess_ff_probe(method: str, tangent):
     return run
 
 
+def _jvp_probe(method: str, tangent):
+    def run(a):
+        with tf.autodiff.ForwardAccumulator(a, tangent) as acc:
+            value = det(a, method=method)
+        return {"jvp": acc.jvp(value)}
+
+    return run
+
+
+def _jacobian_hessian_probe(method: str, pfor: bool, batch: bool):
+    """The Hessian as a jacobian of the gradient, the way TF's guide takes it."""
+
+    def run(a):
+        # TF requires a persistent tape for a jacobian without pfor in eager mode
+        with tf.GradientTape(persistent=not pfor) as outer:
+            outer.watch(a)
+            with tf.GradientTape() as inner:
+                inner.watch(a)
+                value = det(a, method=method)
+            grad = inner.gradient(value, a)
+        if batch:
+            return {"hess": outer.batch_jacobian(grad, a, experimental_use_pfor=pfor)}
+        return {"hess": outer.jacobian(grad, a, experimental_use_pfor=pfor)}
+
+    return run
+
+
+def _batch_jacobian_grad_probe(method: str):
+    def run(a):
+        with tf.GradientTape() as tape:
+            tape.watch(a)
+            value = det(a, method=method)[:, None]  # batch_jacobian wants (B, ...)
+        return {"grads": tape.batch_jacobian(value, a)[:, 0]}
+
+    return run
+
+
+def _vectorized_map_grad_probe(method: str):
+    def one(m):
+        with tf.GradientTape() as tape:
+            tape.watch(m)
+            value = det(m, method=method)
+        return tape.gradient(value, m)
+
+    def run(a):
+        return {"grads": tf.vectorized_map(one, a)}
+
+    return run
+
+
 def _seed_probe(method: str):
     def run(point):
         with tf.GradientTape() as tape:
@@ -141,6 +191,13 @@ def run_probe(kind: str, method: str, mode: str, a: np.ndarray, cotangent=None, 
         "hess_rr": lambda: _hess_rr_probe(method, tf.constant(tangent, dtype=a.dtype)),
         "hess_fwd": lambda: _hess_fwd_probe(method, tf.constant(tangent, dtype=a.dtype)),
         "hess_ff": lambda: _hess_ff_probe(method, tf.constant(tangent, dtype=a.dtype)),
+        "jvp": lambda: _jvp_probe(method, tf.constant(tangent, dtype=a.dtype)),
+        "jac_hess": lambda: _jacobian_hessian_probe(method, pfor=True, batch=False),
+        "jac_hess_loop": lambda: _jacobian_hessian_probe(method, pfor=False, batch=False),
+        "bjac_hess": lambda: _jacobian_hessian_probe(method, pfor=True, batch=True),
+        "bjac_hess_loop": lambda: _jacobian_hessian_probe(method, pfor=False, batch=True),
+        "bjac_grad": lambda: _batch_jacobian_grad_probe(method),
+        "vmap_grad": lambda: _vectorized_map_grad_probe(method),
         "seed": lambda: _seed_probe(method),
     }
     fn = _compile(builders[kind](), mode)

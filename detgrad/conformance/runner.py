@@ -81,6 +81,18 @@ def expected_outputs(case: Case, a: np.ndarray) -> dict[str, tuple[np.ndarray, n
         hess = reference.hessian(a)
         hvp = np.einsum("ijkm,km->ij", hess, forward_tangent(n))
         return {"hvp": (hvp, np.array([np.abs(hvp).max()]))}
+    if case.kind in ("jac_hess", "jac_hess_loop"):
+        hess = reference.hessian(a)
+        return {"hess": (hess, np.array([np.abs(hess).max()]))}
+    if case.kind in ("bjac_hess", "bjac_hess_loop"):
+        hess = np.stack([reference.hessian(m) for m in a])
+        return {"hess": (hess, np.abs(hess).reshape(len(a), -1).max(axis=1))}
+    if case.kind in ("bjac_grad", "vmap_grad"):
+        grads = np.conj(cof)
+        return {"grads": (grads, grad_scale(grads))}
+    if case.kind == "jvp":
+        jvp = np.sum(cof * forward_tangent(n), axis=(-2, -1))
+        return {"jvp": (np.asarray(jvp), np.array([np.abs(cof * forward_tangent(n)).sum()]))}
     if case.kind == "hess_ff":
         hess, v = reference.hessian(a), forward_tangent(n)
         vhv = np.einsum("ijkm,ij,km->", hess, v, v)
@@ -142,7 +154,7 @@ def run_cell(case: Case, method: str, mode: str) -> Outcome:
             mode,
             inputs,
             cotangent=case.cotangent() if case.cotangent else None,
-            tangent=forward_tangent(n) if case.kind.startswith("hess") else None,
+            tangent=forward_tangent(n) if case.kind.startswith("hess") or case.kind == "jvp" else None,
         )
     except DetgradError as exc:
         return Outcome(case.name, method, mode, "n/a", None, str(exc), time.perf_counter() - started)

@@ -51,7 +51,7 @@ from detgrad.impls.lu import (
     slogdet_from_factors,
 )
 from detgrad.impls.lu_factor import LUFactors, lu_factor, unit_lower, upper
-from detgrad.impls.mode import backprop_recording, forward_mode_active
+from detgrad.impls.mode import backprop_recording, execution_mode, forward_mode_active, inside_vectorized_loop
 from detgrad.impls.triangular import solve
 
 
@@ -114,6 +114,10 @@ def factor(x: tf.Tensor):
         # Forward mode differentiates the factorization itself: partial pivoting's factors have
         # derivatives of size 1/d at a tiny (or zero) pivot d before the last one, complete
         # pivoting's do not.  (Also, tf.cond under nested accumulators fails to trace in TF 2.21.)
+        return lu_factor(x), True
+    if inside_vectorized_loop() and execution_mode() == "xla":
+        # tf.vectorized_map under XLA: pfor turns a per-member tf.cond into a partition that XLA gets
+        # wrong (mode.inside_vectorized_loop), so every member takes the complete pivoting, right everywhere
         return lu_factor(x), True
     partial = partial_lu(x)
     flag = _needs_complete_pivoting(partial)

@@ -8,13 +8,14 @@ matrix (the same LU, bit for bit) raises "Input is not invertible".
 Gradient (Jacobi, TF's complex convention): for ``(..., N, N)`` input and cotangent g ``(...)``
 
     d det/dA = det(A)·A^{-T}              (holomorphic derivative)
-    grad     = g·conj(det A)·A^{-H}       = (g·conj(det))[..., None, None] * adjoint(inv(A))
+    grad     = g·conj(det A)·A^{-H}       = (g·conj(det))[..., None, None] * adjoint(A^{-1})
 
-with ``inv(A)``, not ``inv(A, adjoint=True)`` as TF's own gradient does: the LU of A^H is a
-different factorization, which can raise (or return garbage) where the LU of A did not, and
-whose rounding does not cancel against det's (TF's gradient is wrong at a numerically singular
-matrix for that reason).  Flops: LU 2/3·n³ (det) + LU 2/3·n³ and inverse 4/3·n³ = 2.7n³, the
-builtin's count.
+with A^{-1} from the very LU that ``tf.linalg.det`` computed (:mod:`detgrad.impls.det_lu_inverse`:
+``inv`` for real n <= 16, where Eigen's kernels share det's pivots bit for bit; ``Lu`` and two
+triangular solves otherwise), so that det's rounding cancels against the inverse's at a matrix
+singular up to rounding.  TF's own gradient inverts A^H (``inv(A, adjoint=True)``), another LU
+whose rounding does not cancel: it is wrong at a numerically singular matrix for that reason.
+Flops: LU 2/3·n³ (det) + LU 2/3·n³ and solves 2·n³, the builtin's count.
 
 The guard: a matrix whose det is not a finite non-zero number (0, NaN) never reaches ``inv``.
 Such matrices (rare) take the masked path: ``inv`` of the batch with them replaced by I, and
@@ -23,21 +24,21 @@ their gradient from the rank-revealing complete-pivoting adjugate of :mod:`detgr
 TF op); in a graph a ``tf.cond`` on ``reduce_all(|det| > 0)``.  Op count, which is what eager
 mode pays for (~5-30 µs per op): the forward is one MatrixDeterminant op recorded on the tape
 directly (no ``tf.custom_gradient`` wrapping), the backward five raw ops (inverse, transpose,
-two multiplies, a reshape), the builtin's count.  In a graph the inverse of one large matrix
-runs as two half-solves on two cores (:mod:`detgrad.impls.two_core_inverse`): TF's own gradient
-overlaps det and inverse, the guard cannot.  TF's Transpose of a large (B, N, N) batch is slow
+two multiplies, a reshape), the builtin's count (four more where ``Lu`` and solves replace
+``inv``).  In a graph the inverse of one large matrix runs as two half-solves on two cores
+(:mod:`detgrad.impls.det_lu_inverse`): TF's own gradient overlaps det and inverse, the guard cannot.
+TF's Transpose of a large (B, N, N) batch is slow
 (4x an XLA transpose), so from :data:`XLA_TAIL_MIN_ELEMENTS` the scale-and-conj-transpose runs
 as one small XLA kernel inside the graph.  The guard runs in the backward
 pass only, so a value-only call is one ``MatrixDeterminant`` op.
 
-Second order: reverse over reverse recomputes det under the outer tape (:func:`live`) when one
-records (eager) or always (graph, where it costs two identity ops); ``inv`` has TF's own right
-derivative.  Forward mode: a graph's ``ForwardAccumulator`` differentiates the forward ops and
-ignores custom gradients, so whenever an accumulator tracks A (any mode) the value is built from
-ops whose registered derivatives are right to every order: ``sign·exp(logdet)`` from
-``tf.linalg.slogdet`` (its log-det output's gradient is the holomorphic A^{-H}, complex phase
-included), guarded on the LU of both A and A^H (TF's slogdet gradient inverts A^H), and
-:func:`detgrad.impls.lu.det_plain` for the singular ones.
+Second order: when an outer tape or accumulator watches the gradient being built, the gradient
+is that of :func:`detgrad.impls.lu.det_plain` (complete-pivoting elimination in plain ops), whose
+derivatives are right to second order at every rank; the derivative of det·A^{-T} itself loses
+everything to cancellation at a matrix singular up to rounding.  Forward mode: a graph's
+``ForwardAccumulator`` differentiates the forward ops and ignores custom gradients, so whenever
+an accumulator tracks A (any mode) the value is ``det_plain`` too (slower than Eigen, right: TF's
+own slogdet derivative inverts A^H, an LU that does not share det's rounding).
 
 Eigen only: no XLA kernel for MatrixDeterminant / MatrixInverse in TF 2.21 (``auto`` uses other
 methods under XLA).
@@ -56,7 +57,7 @@ import tensorflow as tf
 from tensorflow.python.eager import record
 from tensorflow.python.ops import gen_array_ops, gen_linalg_ops, gen_math_ops
 
-from detgrad.impls import two_core_inverse
+from detgrad.impls import det_lu_inverse
 from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet, phase_and_log_abs
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu import cofactor_from_factors, det_plain
@@ -88,13 +89,13 @@ def _split(flat: tf.Tensor, ok: tf.Tensor, fast: Callable, slow: Callable, compa
     if not compact:
         return tf.where(ok_b, fast_out, slow(tf.where(ok[:, None, None], eye, flat)))
     merged = tf.where(ok_b, fast_out, tf.zeros_like(fast_out))
-    bad = tf.where(~ok)  # (K, 1)
+    bad = tf.cast(tf.where(~ok), tf.int32)  # (K, 1); int32: pfor cannot convert int64 scatter indices
     return tf.tensor_scatter_nd_update(merged, bad, slow(tf.gather_nd(flat, bad)))
 
 
 def _adjoint_inverse(x: tf.Tensor) -> tf.Tensor:
-    """A^{-H} from the LU of A itself (see module docstring)."""
-    return tf.linalg.adjoint(two_core_inverse.inverse(x))
+    """A^{-H} from the LU that ``tf.linalg.det`` of A computes (see module docstring)."""
+    return tf.linalg.adjoint(det_lu_inverse.inverse(x))
 
 
 def _masked_cofactor_conj(x: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
@@ -110,20 +111,33 @@ def _masked_cofactor_conj(x: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
     def slow(y):
         return tf.math.conj(cofactor_from_factors(lu_factor(y)))
 
-    return tf.reshape(_split(flat, ok, fast, slow), tf.shape(x))
+    # one matrix (what tf.vectorized_map traces): no gather of the singular ones, whose tf.where
+    # pfor turns into a loop that cannot stack an empty result
+    compact = flat.shape[0] != 1
+    return tf.reshape(_split(flat, ok, fast, slow, compact=compact), tf.shape(x))
 
 
 @functools.lru_cache(maxsize=64)
 def _int_constant(values: tuple[int, ...]) -> tf.Tensor:
-    """A cached int32 eager constant: raw ops given Python lists leave TF's C fast path (~30 µs each)."""
-    return tf.constant(values, tf.int32)
+    """A cached int32 eager constant: raw ops given Python lists leave TF's C fast path (~30 µs each).
+
+    Created eagerly (``init_scope``) even when first asked for inside a graph (an eager tape's
+    backward run by ``jacobian``'s pfor), so a later graph never sees another graph's tensor.
+    """
+    with tf.init_scope():
+        return tf.constant(values, tf.int32)
 
 
-def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
-    """scale·A^{-H} for a regular batch, scale ``(...)``, in four raw ops (eager pays ~5-20 µs per Python wrapper)."""
+def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor, differentiable: bool = False) -> tf.Tensor:
+    """scale·A^{-H} for a regular batch, scale ``(...)``, in raw ops (eager pays ~5-20 µs per Python wrapper).
+
+    Four ops where ``inv`` shares det's LU (real, n <= 16), eight otherwise (``Lu`` and two
+    triangular solves: :mod:`detgrad.impls.det_lu_inverse`).  ``differentiable``: an outer tape
+    records this (second order).
+    """
     rank = x.shape.rank
     perm = _int_constant((*range(rank - 2), rank - 1, rank - 2))
-    inv = gen_linalg_ops.matrix_inverse(x, adjoint=False)
+    inv = det_lu_inverse.inverse(x, differentiable=differentiable)
     if x.dtype.is_complex:
         inv_h = gen_array_ops.conjugate_transpose(inv, perm)
     else:
@@ -131,19 +145,38 @@ def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
     return gen_math_ops.mul(gen_array_ops.reshape(scale, _int_constant((*x.shape[:-2], 1, 1))), inv_h)
 
 
-def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
-    """g·conj(det)·A^{-H} for a regular batch in five raw ops."""
+def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor, differentiable: bool) -> tf.Tensor:
+    """g·conj(det)·A^{-H} for a regular batch in five raw ops (nine without a shared ``inv``)."""
     if x.dtype.is_complex:
         det_now = gen_math_ops.conj(det_now)
-    return _eager_scaled_adjoint_inverse(x, gen_math_ops.mul(g, det_now))
+    return _eager_scaled_adjoint_inverse(x, gen_math_ops.mul(g, det_now), differentiable)
+
+
+def _higher_order(x: tf.Tensor) -> bool:
+    """An outer tape or accumulator will differentiate the gradient being built (second order)."""
+    return backprop_recording(x) or forward_mode_active(x)
+
+
+def _cofactor_conj_plain(x: tf.Tensor) -> tf.Tensor:
+    """conj(adj(A)^T), ``(..., N, N)``, as the gradient of :func:`det_plain`: right to second order at every rank.
+
+    The second derivative of det·A^{-T} (det·tr(A^{-1}dA)·A^{-T} - det·A^{-T}dA^T A^{-T}) is two
+    terms of size 1/σ_min that cancel at a matrix singular up to rounding (measured: Hessian off by
+    0.9 at an SVD-built rank n-1 6 x 6); det_plain's elimination has no such cancellation.
+    """
+    n = x.shape[-1]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = det_plain(tf.reshape(x, [-1, n, n]))
+    return tape.gradient(value, x)
 
 
 def _det_eager_backward(x: tf.Tensor, value: tf.Tensor, g: tf.Tensor) -> tf.Tensor:
-    higher = backprop_recording(x) or forward_mode_active(x)
-    det_now = live(value, x, _det_fast) if higher else value
+    if _higher_order(x):
+        return g[..., None, None] * _cofactor_conj_plain(x)
     if _all_regular_now(value):
-        return _eager_cotangent(x, g, det_now)
-    return g[..., None, None] * _masked_cofactor_conj(x, det_now)
+        return _eager_cotangent(x, g, value, differentiable=False)
+    return g[..., None, None] * _masked_cofactor_conj(x, value)
 
 
 def _det_eager(x: tf.Tensor) -> tf.Tensor:
@@ -187,13 +220,14 @@ def _det_fast(x):
     value = tf.linalg.det(x)
 
     def grad(g):
-        if execution_mode() == "eager":  # reached through live() at second order
+        if execution_mode() == "eager":
             return _det_eager_backward(x, value, g)
-        det_now = live(value, x, _det_fast)
+        if _higher_order(x):
+            return g[..., None, None] * _cofactor_conj_plain(x)
         return tf.cond(
             tf.reduce_all(_regular(value)),
-            lambda: _scaled_adjoint(g * tf.math.conj(det_now), two_core_inverse.inverse(x)),
-            lambda: g[..., None, None] * _masked_cofactor_conj_call(x, det_now),
+            lambda: _scaled_adjoint(g * tf.math.conj(value), det_lu_inverse.inverse(x)),
+            lambda: g[..., None, None] * _masked_cofactor_conj_call(x, value),
         )
 
     return value, grad
@@ -209,14 +243,7 @@ def _forward_ok(flat: tf.Tensor) -> tf.Tensor:
 def _det_forward_mode(x: tf.Tensor) -> tf.Tensor:
     """det from ops with right registered derivatives of every order (see module docstring)."""
     n = x.shape[-1]
-    flat = tf.reshape(x, [-1, n, n])
-
-    def fast(y):
-        sign, logdet = tf.linalg.slogdet(y)  # logdet typed like y: complex for complex input
-        return sign * tf.exp(logdet)
-
-    value = _split(flat, _forward_ok(flat), fast, det_plain, compact=False)
-    return tf.reshape(value, tf.shape(x)[:-2])
+    return tf.reshape(det_plain(tf.reshape(x, [-1, n, n])), tf.shape(x)[:-2])
 
 
 def det(a: tf.Tensor) -> tf.Tensor:

@@ -7,6 +7,7 @@
     forward_mode_active(x)    a ``tf.autodiff.ForwardAccumulator`` tracks ``x`` (eager, or while
                               tracing a graph with the accumulator inside it)
     backprop_recording(x)     a ``tf.GradientTape`` records operations on ``x`` right now
+    inside_vectorized_loop()  being traced as the body of ``tf.vectorized_map`` (pfor's "loop_body")
 
 Each is one call to the helper TF's own code uses for the same decision (TF's ``while_loop``
 and ``tf.function`` use them), all private APIs: ``control_flow_util.GraphOrParentsInXlaContext``
@@ -52,6 +53,16 @@ def forward_mode_active(x: tf.Tensor) -> bool:
 def backprop_recording(x: tf.Tensor) -> bool:
     """Whether any active ``tf.GradientTape`` records operations on ``x``."""
     return bool(record.should_record_backprop([x]))
+
+
+def inside_vectorized_loop() -> bool:
+    """Whether the code is being traced as the loop body of ``tf.vectorized_map`` / pfor.
+
+    pfor traces the mapped function under the name scope ``loop_body`` and then vectorizes it; a
+    ``tf.cond`` whose predicate differs between iterations becomes a dynamic partition and stitch,
+    which XLA (TF 2.21) gets wrong (measured: blocklu's zero-pivot fallback, gradient off by 38).
+    """
+    return not tf.executing_eagerly() and "loop_body" in ops.get_name_scope().split("/")
 
 
 def refuse_forward_mode(x: tf.Tensor, method: str) -> None:
