@@ -132,13 +132,30 @@ def add_metrics(df: pd.DataFrame) -> pd.DataFrame:
     return add_speedups(df, PROBLEM_AXES, BASELINE, DETGRAD)
 
 
+# Which status a cell shows when its modes disagree: the worst wins (a wrong gradient beats "unsupported").
+STATUS_PRECEDENCE = ("wrong", "nonfinite", "error", "timeout", "oom", "unsupported", "ok")
+
+
+def status_rank(status: pd.Series) -> pd.Series:
+    """0 for the worst status (wrong), growing towards ok; unknown statuses rank just before ok."""
+    order = {s: i for i, s in enumerate(STATUS_PRECEDENCE)}
+    return status.map(lambda s: order.get(s, len(STATUS_PRECEDENCE) - 1.5))
+
+
 def best_modes(df: pd.DataFrame) -> pd.DataFrame:
-    """Per (series, problem) the fastest ok mode; problems with no ok cell keep one row with their status."""
+    """Per (series, problem) the fastest ok mode, or, when some mode is wrong or none is ok, the worst status.
+
+    A method whose gradient is wrong in one mode shows ``wrong`` for the problem even if another
+    mode ran fine: a reader picks a method, not a mode, from these tables.
+    """
     keys = ["family", "method", "series", *PROBLEM_AXES]
+    ranked = df.assign(_rank=status_rank(df["status"]))
+    worst = ranked.sort_values("_rank", kind="stable").drop_duplicates(keys)
+    wrong = worst[worst["status"].eq("wrong")]
     ok = df[df["status"].eq("ok") & df["median_s"].notna()]
+    ok = ok[~ok.set_index(keys).index.isin(wrong.set_index(keys).index)]
     best = ok.loc[ok.groupby(keys, dropna=False)["median_s"].idxmin()]
-    rest = df[~df.set_index(keys).index.isin(best.set_index(keys).index)]
-    failed = rest.drop_duplicates(keys)
+    failed = worst[~worst.set_index(keys).index.isin(best.set_index(keys).index)].drop(columns="_rank")
     return pd.concat([best, failed], ignore_index=True).sort_values(keys).reset_index(drop=True)
 
 

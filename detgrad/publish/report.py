@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad.publish import aggregate, charts, default_cost, methods, recommend, tables, targets
+from detgrad.publish import aggregate, answer, charts, default_cost, methods, recommend, tables, targets
 from detgrad.publish.charts.style import save
 from detgrad.publish.compare import compare_frames
 
@@ -220,7 +220,9 @@ def build_report(
     table_paths = _write_tables({k: v for k, v in tabs.items() if len(v)}, out / "tables")
     made = _charts(df, out / "charts", formats) if len(df) and with_charts else []
 
-    md = [f"# {title}", "", *_intro(df, len(runs))]
+    md = [f"# {title}", ""]
+    md += answer.markdown_section(df) if len(df) else []
+    md += _intro(df, len(runs))
     if len(rec):
         md += ["## Recommendations", "", _recommendation_text(raw_rec, runs, len(per_mode)), "", tables.to_markdown(rec)]
     md += default_cost.markdown_section(df) if len(df) else []

@@ -120,8 +120,9 @@ def _unsafe(name: Any, mode: Any, seconds: Any, sp: Any, lo: Any, hi: Any) -> st
     """``eigenlu (graph) 1.48×``; builtin itself (or no speedup to show) with its time instead."""
     if not isinstance(name, str):
         return ""
-    speed = fmt_speedup(sp, lo, hi) if name != "builtin" else ""
-    return f"{_pick(name, mode)} {speed or fmt_time(seconds)}"
+    if name == "builtin":  # TF's own gradient: silently wrong near singular, not merely raising at singular input
+        return f"{_pick(name, mode)} {fmt_time(seconds)}, silently wrong near singular"
+    return f"{_pick(name, mode)} {fmt_speedup(sp, lo, hi) or fmt_time(seconds)}"
 
 
 def _vs_builtin(sp: Any, lo: Any, hi: Any, status: Any) -> str:
@@ -191,7 +192,10 @@ def recommendation(rec: pd.DataFrame, per_mode: dict[str, pd.DataFrame] | None =
     if out["device"].nunique() <= 1:
         out = out.drop(columns="device")
     sort = [c for c in ["device", "dtype", "target", "n", "batch", *axes] if c in out.columns]
-    return out.sort_values(sort).reset_index(drop=True)
+    real_first = {d: i for i, d in enumerate(("float32", "float64", "complex64", "complex128"))}
+    out = out.assign(_dtype_rank=out["dtype"].map(lambda d: real_first.get(d, len(real_first))))
+    sort = ["_dtype_rank" if c == "dtype" else c for c in sort]
+    return out.sort_values(sort).drop(columns="_dtype_rank").reset_index(drop=True)
 
 
 def complexity(fit: pd.DataFrame) -> pd.DataFrame:
