@@ -60,8 +60,8 @@ _REGISTRY: dict[str, Method] = {
         ),
         Method(
             name="guarded",
-            summary="Eigen det; gradient from the inverse of that same LU (Lu + triangular solves, inv where it shares the pivots); "
-            "singular matrices guarded off to lu's adjugate",
+            summary="Eigen det; gradient from the inverse of that same LU (Lu + triangular solves, inv where it "
+            "shares the pivots); singular matrices guarded off to lu's adjugate",
             det=guarded.det,
             slogdet=guarded.slogdet,
             dtypes=ALL_DTYPES,
