@@ -94,7 +94,8 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
         Row(6, 64, nested_xla, min_n=4),
         Row(8, 64, nested_xla, min_n=7, max_batch=256),
         # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph).
-        #   One matrix from n = 128: its inverse as two half-solves on two cores (two_core_inverse);
+        #   One matrix from n = 128: its inverse as two half-solves on two cores (det_lu_inverse; measured
+        #   when each half ran its own MatrixSolve);
         #   --sizes 128x1,192x1,256x1,384x1 --methods auto --rounds 9, float32/float64: 1.18/1.10,
         #   1.22/1.11, 1.05/1.15, 1.04/1.02 (one inverse: 1.23-1.42); --target logdet 128x1,256x1:
         #   1.23/1.17, 1.11/1.25.  512x1-1024x1 rechecked with it: guarded 1.02-1.19, nested 0.61-1.00
