@@ -45,7 +45,8 @@ def test_best_mode_includes_peers_dashed(df):
     fig = charts.time_vs_n(df)
     assert "jax.slogdet" in _legend(fig) and "numpy.det" in _legend(fig)
     assert style("jax.slogdet")["linestyle"] == "--" and style("lu")["linestyle"] == "-"
-    assert style("lu") == style("lu")  # fixed per method
+    assert (style("lu")["color"], style("lu")["marker"]) == ("#0072B2", "o")  # fixed per method, from the palette
+    assert len({(style(m)["color"], style(m)["marker"]) for m in COLORS}) == len(COLORS)  # no two methods alike
 
 
 def test_time_vs_batch(df):
@@ -109,3 +110,37 @@ def test_charts_show_one_condition_number_per_point():
     lu = next(ax for ax in fig.axes if ax.get_title() == "lu")
     assert sorted(t.get_text() for t in lu.texts) == ["1×", "1×"]  # not 0.2× from cond 1e8 on top
     assert "cond 10" in fig._suptitle.get_text()
+
+
+def test_lines_join_only_neighbouring_measured_sizes():
+    from detgrad.publish.charts.style import measured_runs
+
+    # grid 2, 3, 8, 32, 512: a series measured at 2, 3 and 512 is two pieces, never a line over 8-32
+    assert measured_runs([2, 3, 512], [2, 3, 8, 32, 512]) == [[0, 1], [2]]
+    assert measured_runs([8, 32], [2, 3, 8, 32, 512]) == [[0, 1]]
+    assert measured_runs([2, 8, 512], [2, 3, 8, 32, 512]) == [[0], [1], [2]]
+
+
+def test_time_vs_n_breaks_at_an_unmeasured_size():
+    cells = [cell(samples=[1e-3] * 3, method="builtin", mode="graph", n=n) for n in (2, 3, 8, 32)]
+    cells += [cell(samples=[2e-3] * 3, method="lu", mode="graph", n=n) for n in (2, 3, 32)]
+    fig = charts.time_vs_n(aggregate.tidy([(header(), cells)]), mode="graph")
+    ax = fig.axes[0]
+    lu = sorted(list(ln.get_xdata()) for ln in ax.get_lines() if ln.get_color() == COLORS["lu"])
+    assert lu == [[2, 3], [32]]
+
+
+def test_relative_chart_speedup_per_mode_with_intervals():
+    cells = []
+    for n in (4, 16, 64):
+        cells.append(cell(samples=[1e-3] * 3, method="builtin", mode="graph", n=n))
+        cells.append(cell(samples=[0.5e-3] * 3, method="auto", mode="graph", n=n))  # 2x faster
+        cells.append(cell(samples=[4e-3] * 3, method="eigenlu", mode="graph", n=n))  # not singular-safe: left out
+    fig = charts.relative_to_builtin(aggregate.tidy([(header(), cells)]), "det")
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and "graph" in ax.get_title()
+    auto = [ln for ln in ax.get_lines() if ln.get_color() == COLORS["auto"] and len(ln.get_xdata()) == 3]
+    assert len(auto) == 1 and list(auto[0].get_ydata()) == pytest.approx([2.0, 2.0, 2.0])
+    assert not [ln for ln in ax.get_lines() if ln.get_color() == COLORS["eigenlu"]]
+    assert any(ln.get_ydata()[0] == 1.0 for ln in ax.get_lines() if ln.get_linestyle() == "--")  # parity marked
+    assert _legend(fig) == ["auto"]

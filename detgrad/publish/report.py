@@ -53,6 +53,12 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
         timed = t[t["status"].eq("ok") & t["median_s"].notna()]
         if timed.empty:
             continue
+        if t["speedup"].notna().any():
+            add(
+                charts.relative_to_builtin(t, target),
+                f"relative_{target}",
+                f"Speed relative to TF's builtin ({target}), per mode: t_builtin / t, singular-safe methods",
+            )
         add(
             charts.time_vs_n(t, "best", target),
             f"time_vs_n_{target}_best",
@@ -222,6 +228,9 @@ def build_report(
 
     md = [f"# {title}", ""]
     md += answer.markdown_section(df) if len(df) else []
+    for chart in [c for c in made if c.stem.startswith("relative_")]:
+        png = next((p for p in chart.paths if p.suffix == ".png"), chart.paths[0])
+        md += [f"![{chart.caption}](charts/{png.name})", ""]
     md += _intro(df, len(runs))
     if len(rec):
         md += ["## Recommendations", "", _recommendation_text(raw_rec, runs, len(per_mode)), "", tables.to_markdown(rec)]

@@ -193,6 +193,30 @@ def log_int_axis(ax: Any, values: Iterable[float], axis: str = "x", base: int = 
     target.set_minor_formatter(NullFormatter())
 
 
+def measured_runs(x: Sequence[float], grid: Iterable[float]) -> list[list[int]]:
+    """Positions of ``x`` (sorted) split wherever the run's ``grid`` has a size between two of them.
+
+    A line joins only neighbouring grid sizes that were both measured: ``x = [2, 3, 512]`` on
+    the grid ``2, 3, 8, ..., 512`` gives ``[[0, 1], [2]]``, so no line is drawn across 8-256.
+    """
+    steps = sorted(set(float(v) for v in grid) | set(float(v) for v in x))
+    where = {v: i for i, v in enumerate(steps)}
+    runs: list[list[int]] = []
+    for i, v in enumerate(x):
+        if runs and where[float(v)] == where[float(x[runs[-1][-1]])] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def plot_measured(ax: Any, x: Sequence[float], y: Sequence[float], grid: Iterable[float], **kw: Any) -> None:
+    """``ax.plot`` of sorted ``x``/``y`` broken at unmeasured grid sizes (:func:`measured_runs`)."""
+    xs, ys = list(x), list(y)
+    for run in measured_runs(xs, grid):
+        ax.plot([xs[i] for i in run], [ys[i] for i in run], **kw)
+
+
 def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str) -> None:
     """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels."""
     log_int_axis(ax, x_values, "x")
@@ -236,14 +260,14 @@ def missing_lines(bad: Any, x: str, every: Iterable[float], axis_name: str) -> l
     return [f"{', '.join(names)}: {STATUS_TEXT.get(status, status)} at {where}" for (status, where), names in groups.items()]
 
 
-def note_missing(ax: Any, lines: list[str], max_lines: int = 6) -> None:
+def note_missing(ax: Any, lines: list[str], max_lines: int = 6, prefix: str = "not shown") -> None:
     """Write ``lines`` (cells with no measurement) under the x label of ``ax``, never on the data area."""
     if not lines:
         return
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], f"... and {len(lines) - max_lines + 1} more (see the report's tables)"]
     ax.annotate(
-        "not shown — " + lines[0] if len(lines) == 1 else "not shown:\n" + "\n".join(lines),
+        f"{prefix} — " + lines[0] if len(lines) == 1 else f"{prefix}:\n" + "\n".join(lines),
         xy=(0.0, 0.0),
         xycoords=("axes fraction", ax.xaxis.label),
         xytext=(0, -3),

@@ -39,16 +39,20 @@ def _quartiles(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _draw_series(ax, panel: pd.DataFrame, x: str, y: str, band: bool) -> tuple[set[str], pd.DataFrame]:
-    """Lines (with IQR band) for every series in ``panel``; returns the series drawn and the non-ok cells."""
+    """Lines (with IQR band) for every series in ``panel``, broken at sizes the series did not measure;
+    returns the series drawn and the non-ok cells."""
     seen = set()
+    grid = panel[x].dropna().unique()
     for s in look.series_order(panel["series"]):
         rows = panel[panel["series"].eq(s)].sort_values(x)
         ok = rows[rows["status"].eq("ok") & rows[y].notna()]
         if len(ok):
-            ax.plot(ok[x], ok[y], **look.style(s))
+            look.plot_measured(ax, ok[x], ok[y], grid, **look.style(s))
             if band and y == "median_s":
                 lo, hi = _quartiles(ok)
-                ax.fill_between(ok[x], lo, hi, color=look.style(s)["color"], alpha=0.18, linewidth=0)
+                for run in look.measured_runs(list(ok[x]), grid):
+                    xs = ok[x].to_numpy()[run]
+                    ax.fill_between(xs, lo[run], hi[run], color=look.style(s)["color"], alpha=0.18, linewidth=0)
             seen.add(s)
     return seen, panel[~panel["status"].eq("ok")]
 
