@@ -111,5 +111,9 @@ def markdown_section(df: pd.DataFrame) -> list[str]:
     noise = _noise_line(df)
     if noise:
         lines.append(noise)
-    lines += ["- For your own shapes: the per-problem table below (real dtypes first) lists every measured problem.", ""]
+    lines += [
+        "- For your own shapes: `detgrad advise --n N --batch B --dtype DTYPE --mode MODE --run RUN` answers from a run "
+        "(nearest measured problem when yours was not); the per-problem table below lists every measured one.",
+        "",
+    ]
     return lines
