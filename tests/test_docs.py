@@ -25,3 +25,21 @@ def test_readme_opens_with_the_two_tox_commands_and_they_exist():
     tox.read(ROOT / "tox.ini")
     assert "testenv:main" in tox and "testenv:test" in tox
     assert "tox -e test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_published_figures_are_generated_from_results():
+    """Every figure in README's published-results and conformance blocks comes from results/ (no hand-copied numbers)."""
+    from detgrad.cli.readme_results import render
+
+    text = (ROOT / "README.md").read_text()
+    assert "<!-- published-results:begin -->" in text and "<!-- conformance:begin -->" in text
+    assert render(text, ROOT) == text, "run: python -m detgrad.cli.readme_results README.md"
+
+
+def test_readme_links_resolve():
+    import re
+
+    for doc in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#]+)\)", doc.read_text()):
+            if "://" not in target:
+                assert (doc.parent / target).exists(), f"{doc.name}: broken link {target}"

@@ -74,7 +74,7 @@ def _builtin_failures(df: pd.DataFrame) -> list[str]:
         lines.append(f"- TF's builtin raised or returned NaN in {len(raised)} cells.")
     lines.append(
         "- Beyond this run's well-conditioned inputs, TF's gradient raises on every exactly singular matrix and is "
-        "silently wrong on numerically singular ones: see the conformance matrix at the end."
+        "silently wrong on numerically singular ones: see the conformance matrix (`detgrad check`)."
     )
     return lines
 
@@ -113,7 +113,7 @@ def markdown_section(df: pd.DataFrame) -> list[str]:
         lines.append(noise)
     lines += [
         "- For your own shapes: `detgrad advise --n N --batch B --dtype DTYPE --mode MODE --run RUN` answers from a run "
-        "(nearest measured problem when yours was not); the per-problem table below lists every measured one.",
+        "(nearest measured problem when yours was not); the report's per-problem table lists every measured one.",
         "",
     ]
     return lines
