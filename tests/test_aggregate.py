@@ -78,14 +78,17 @@ def test_recommendation_margin():
 
 
 def test_complexity_exponent_of_exact_cubic_is_three():
-    cells = [cell(samples=[1e-9 * n**3] * 3, n=n) for n in (8, 16, 32, 64)]
-    cells += [cell(samples=[1e-6] * 3, method="builtin", n=n) for n in (8, 16, 32)]  # too few points: skipped
-    noise = {8: 1e-6, 16: 5e-5, 32: 2e-6, 64: 4e-5}  # no power law: r² far below 0.9
+    # dispatch-bound small n (a flat 1e-4 s) is left out: only n >= 64 counts, where time is c·n³
+    cells = [cell(samples=[1e-4] * 3, n=n) for n in (2, 8, 16, 32)]
+    cells += [cell(samples=[1e-9 * n**3] * 3, n=n) for n in (64, 128, 256, 512)]
+    cells += [cell(samples=[1e-6] * 3, method="builtin", n=n) for n in (64, 128, 256)]  # too few points: skipped
+    noise = {64: 1e-6, 128: 5e-5, 256: 2e-6, 512: 4e-5}  # no power law: r² far below 0.9
     cells += [cell(samples=[t] * 3, method="inverse", n=n) for n, t in noise.items()]
     fit = aggregate.complexity_fit(_frame(cells), min_r2=0.9)
     assert list(fit["series"]) == ["lu"]
     assert fit["k"].iloc[0] == pytest.approx(3.0)
     assert fit["r2"].iloc[0] == pytest.approx(1.0)
+    assert (fit["n_min"].iloc[0], fit["n_max"].iloc[0]) == (64, 512)
     assert set(aggregate.complexity_fit(_frame(cells))["series"]) == {"lu", "inverse"}  # without the r² floor
 
 

@@ -188,15 +188,19 @@ def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = 
     return _recommend(df, include_peers=include_peers, mode=mode)
 
 
-def complexity_fit(df: pd.DataFrame, min_points: int = 4, min_r2: float | None = None) -> pd.DataFrame:
+FIT_MIN_N = 64  # below it per-call dispatch, not arithmetic, sets the time: a fit there says nothing about k
+
+
+def complexity_fit(df: pd.DataFrame, min_points: int = 4, min_r2: float | None = None, min_n: int = FIT_MIN_N) -> pd.DataFrame:
     """Fit time per matrix ∝ n^k per (series, mode, target, dtype, batch, device) by log-log least squares.
 
-    Only ok cells count; groups with fewer than ``min_points`` distinct n are skipped, and with
+    Only ok cells with n >= ``min_n`` count (the large-n tail: at small n a call is mostly dispatch,
+    and k came out 0.8-2.7 over n = 2-2048); groups with fewer than ``min_points`` distinct n are skipped, and with
     ``min_r2`` so are fits whose r² is below it (a power law that does not explain the data says
     nothing about k).  Returns ``k`` (exponent), ``r2`` and the n range used.
     """
     keys = ["series", "mode", "target", "dtype", "batch", "device_label"]
-    ok = df[df["status"].eq("ok") & (df["time_per_matrix_s"] > 0)]
+    ok = df[df["status"].eq("ok") & (df["time_per_matrix_s"] > 0) & (df["n"] >= min_n)]
     rows = []
     for key, grp in ok.groupby(keys, dropna=False, sort=True):
         pts = grp.groupby("n")["time_per_matrix_s"].median()

@@ -188,7 +188,8 @@ def _complexity(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return table, [
         "## Complexity: time per matrix ∝ n^k",
         "",
-        f"Log-log least-squares fit over n per method, mode, dtype and batch, shown only with at least {MIN_SIZES} sizes "
+        f"Log-log least-squares fit over the large-n tail (n ≥ {aggregate.FIT_MIN_N}; below it a call is mostly dispatch) "
+        f"per method, mode, dtype and batch, shown only with at least {MIN_SIZES} sizes "
         f"and r² ≥ {R2_MIN} (the power law explains at least {R2_MIN:.0%} of the variance of log time); k ≈ 3 is the "
         "cubic regime, smaller k means per-call overhead still dominates.",
         "",
