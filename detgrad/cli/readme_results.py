@@ -107,7 +107,7 @@ def published_block(root: Path) -> str:
         f"The reference run ({len(df)} cells: " + ", ".join(f"{int(c)} {s}" for s, c in status.items()) + f"; measured "
         f"{head.get('created', '?')[:10]} at commit {str(env.get('git_commit') or '?')[:7]}, TensorFlow "
         f"{env.get('tensorflow_version', env.get('tf_version', '?'))}, {env.get('cpu_model', 'CPU')}). Full report: "
-        "[results/cpu/report/README.md](results/cpu/report/README.md); regenerate with `tox -e publish`; the performance-"
+        "[results/cpu/report/README.md](results/cpu/report/README.md); regenerate both with `tox -e publish`; the performance-"
         "target regimes up to n = 2048: [results/headline](results/headline/report/README.md)."
     )
     chart = "![speed relative to TF's builtin per mode](results/cpu/report/charts/relative_det.png)"
