@@ -156,6 +156,11 @@ def _near_singular_cases() -> list[Case]:
                 tolerance=tol,
             )
         )
+    zero_column = column_combination(4, 37, True)
+    zero_column[:, 1] = 0  # exactly singular: det 0; the gradient is the complex cofactor column 1 (conj matters)
+    c.append(
+        Case("complex128 rank n-1, exact (a zero column)", "singular", "det", "complex128", _const(zero_column, "complex128"))
+    )
     c.append(
         Case(
             "complex128 condition 1e12 4x4",
