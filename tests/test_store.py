@@ -73,6 +73,19 @@ def test_truncated_tail_is_skipped_and_repaired(tmp_path):
     assert len(load_run(path)[1]) == 4
 
 
+def test_corrupt_middle_line_is_an_error_not_a_torn_tail(tmp_path):
+    """Only the last line may be torn (an interrupted write); a bad line before it means the file is damaged."""
+    path = tmp_path / "run.jsonl"
+    write_run(path, CELLS)
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2][: len(lines[2]) // 2]  # the second cell of three, cut in half
+    path.write_text("\n".join(lines) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "truncated last line" warning may stand in for the error
+        with pytest.raises(DetgradError, match="corrupt run file, line 3 is not JSON"):
+            load_run(path)
+
+
 def test_bad_files(tmp_path):
     path = tmp_path / "run.jsonl"
     path.write_text(json.dumps({"kind": "header", "schema": "detgrad-run", "schema_version": 99}) + "\n")
