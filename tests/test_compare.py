@@ -116,3 +116,20 @@ def test_paired_injected_slowdown_is_flagged(tmp_path, capsys):
     assert set(cmp.loc[cmp["verdict"].eq("slower"), "method"]) == {"lu"} and lu["verdict"].eq("slower").sum() >= 8
     assert lu["change_pct"].between(12, 28).all()
     assert (lu["change_lo_pct"].lt(20) & lu["change_hi_pct"].gt(20)).sum() >= 9  # 95 % intervals: most cover the truth
+
+
+def test_fail_on_gate_is_widened_for_the_number_of_cells_bonferroni():
+    """The all-cells gate uses z(1 - α/K) for K compared cells, wider than each cell's own z(1 - α/2) once K > 2."""
+    from scipy.stats import norm
+
+    base = aggregate.tidy([(header(), _cells(1.0, 0))])
+    new = aggregate.tidy([(header(), _cells(1.02, 1))])
+    df = compare.compare_frames(base, new)
+    rows = df[np.isfinite(df["gate_lo_pct"]) & np.isfinite(df["change_lo_pct"])]
+    k = int(np.isfinite(df["log_change"]).sum())
+    assert k == 4 and len(rows) == 4
+    d = np.log(rows["ratio"].to_numpy())
+    per_cell = d - np.log1p(rows["change_lo_pct"].to_numpy() / 100)  # z(1 - α/2)·scale
+    gate = d - np.log1p(rows["gate_lo_pct"].to_numpy() / 100)  # z(1 - α/K)·scale
+    alpha = 1 - df.attrs["level"]
+    np.testing.assert_allclose(gate / per_cell, norm.ppf(1 - alpha / k) / norm.ppf(1 - alpha / 2), rtol=1e-9)

@@ -74,3 +74,25 @@ def test_round_index_removes_a_round_that_slowed_the_whole_group():
     # round 2 (x2 for everyone) is gone; round 1: index = median(builtin 1.0, inverse 1.1) = 1.05
     assert lu == pytest.approx([1e-3, 1e-3 / 1.05, 1e-3, 1e-3, 1e-3])
     assert out[df.index[df["method"].eq("slogdet")][0]] == [1e-3, 9e-3, 1e-3]
+
+
+def _coverage(m: int, l: int) -> float:
+    """P(x_(l) <= true median <= x_(m+1-l)) = 1 - 2·P(B <= l-1), B ~ Binomial(m, 1/2), by exact integers."""
+    from math import comb
+
+    return 1 - 2 * sum(comb(m, i) for i in range(l)) / 2**m
+
+
+# The textbook table of the 95 % distribution-free interval of a median (largest l with coverage >= 95 %)
+TEXTBOOK_L = {6: 1, 7: 1, 8: 1, 9: 2, 10: 2, 11: 2, 12: 3, 13: 3, 14: 3, 15: 4, 16: 4, 17: 5, 18: 5, 19: 5, 20: 6}
+
+
+@pytest.mark.parametrize("m", range(6, 41))
+def test_median_interval_matches_the_binomial_table(m):
+    l = max(j for j in range(1, m // 2 + 1) if _coverage(m, j) >= 0.95)  # noqa: E741
+    if m in TEXTBOOK_L:
+        assert l == TEXTBOOK_L[m]
+    values = np.arange(1.0, m + 1)  # x_(i) = i
+    _, lo, hi = median_interval(values[::-1])  # unsorted input
+    assert (lo, hi) == (l, m + 1 - l)
+    assert _coverage(m, l) >= 0.95 and (l == m // 2 or _coverage(m, l + 1) < 0.95)
