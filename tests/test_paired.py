@@ -76,7 +76,7 @@ def test_round_index_removes_a_round_that_slowed_the_whole_group():
     assert out[df.index[df["method"].eq("slogdet")][0]] == [1e-3, 9e-3, 1e-3]
 
 
-def _coverage(m: int, l: int) -> float:
+def _coverage(m: int, l: int) -> float:  # noqa: E741 (l as in the textbooks)
     """P(x_(l) <= true median <= x_(m+1-l)) = 1 - 2·P(B <= l-1), B ~ Binomial(m, 1/2), by exact integers."""
     from math import comb
 
