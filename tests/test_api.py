@@ -115,3 +115,26 @@ def test_method_descriptions_are_complete():
         m = detgrad.get_method(name)
         assert m.summary and m.dtypes and m.flops(min(10, m.max_n or 10)) > 0
         assert m.xla or m.xla_reason
+
+
+def test_numpy_too_new_for_the_installed_tensorflow_is_one_clear_line(monkeypatch):
+    """TF < 2.18 under numpy 2 fails deep inside TF; detgrad names the conflict and the fix instead."""
+    import importlib.metadata
+
+    import detgrad
+
+    versions = {"numpy": "2.4.6", "tensorflow-cpu": "2.16.2"}
+
+    def fake_version(name):
+        if name in versions:
+            return versions[name]
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", fake_version)
+    text = detgrad._numpy_conflict()
+    assert text.startswith("tensorflow-cpu 2.16.2 needs numpy < 2, but numpy 2.4.6 is installed")
+    assert 'pip install "detgrad[cpu]" tensorflow-cpu==2.16.2' in text and "\n" not in text
+    versions.update(numpy="1.26.4")
+    assert detgrad._numpy_conflict() is None
+    versions.update({"numpy": "2.1.0", "tensorflow-cpu": "2.18.0"})
+    assert detgrad._numpy_conflict() is None
