@@ -144,3 +144,10 @@ def test_relative_chart_speedup_per_mode_with_intervals():
     assert not [ln for ln in ax.get_lines() if ln.get_color() == COLORS["eigenlu"]]
     assert any(ln.get_ydata()[0] == 1.0 for ln in ax.get_lines() if ln.get_linestyle() == "--")  # parity marked
     assert _legend(fig) == ["auto"]
+
+
+def test_peer_names_as_users_write_them():
+    assert aggregate.series_name("jax", "jax") == "jax.jit"
+    assert aggregate.series_name("torch", "torch") == "torch" and aggregate.series_name("numpy", "numpy") == "numpy"
+    assert aggregate.series_name("detgrad", "lu") == "lu"
+    assert style("torch")["linestyle"] == "--" and style("numpy")["linestyle"] == "--"  # peers dashed

@@ -133,3 +133,14 @@ def test_fail_on_gate_is_widened_for_the_number_of_cells_bonferroni():
     gate = d - np.log1p(rows["gate_lo_pct"].to_numpy() / 100)  # z(1 - α/K)·scale
     alpha = 1 - df.attrs["level"]
     np.testing.assert_allclose(gate / per_cell, norm.ppf(1 - alpha / k) / norm.ppf(1 - alpha / 2), rtol=1e-9)
+
+
+def test_terminal_output_gives_the_verdict_first_and_only_what_changed(tmp_path, capsys):
+    base, new = _run(tmp_path, "a", 1.0, 0), _run(tmp_path, "b", 1.0, 1)
+    assert main(["compare", base, base]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("5 cells compared:")  # 4 timed + 1 unsupported, identical
+    assert lines[-1].startswith("5 cells unchanged within noise or not comparable, not listed (--all lists them)")
+    assert len(lines) < 12
+    assert main(["compare", base, new, "--all"]) == 0
+    assert "not listed" not in capsys.readouterr().out

@@ -41,7 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "auto (default): relative when both runs were timed in paired rounds (schema v2) and not --by device",
     )
     p.add_argument("--format", choices=["terminal", "markdown", "csv"], default="terminal", help="table format")
-    p.add_argument("--changes-only", action="store_true", help="list only cells that changed significantly or changed status")
+    p.add_argument(
+        "--changes-only", action="store_true", help="list only cells that changed or changed status (the default in the terminal)"
+    )
+    p.add_argument("--all", action="store_true", help="list every cell, unchanged ones too (markdown and csv always do)")
     p.add_argument("--chart", metavar="DIR", help="with --by device: also write DIR/device_speedup.png and .svg")
     p.set_defaults(func=run)
 
@@ -62,6 +65,23 @@ def _load(path: str, device: str | None):
     return df
 
 
+def _environment_line(base: str, new: str) -> str | None:
+    """``BASE: TensorFlow 2.16.2 ...; NEW: TensorFlow 2.21.0 ...`` when the runs' software or machine differ."""
+    from detgrad.runs.reader import load_run
+
+    keys = ("tf_version", "numpy", "python", "cpu_model", "intra_op_threads", "detgrad_version")
+    envs = [(load_run(path)[0].get("environment") or {}) for path in (base, new)]
+    differ = [k for k in keys if envs[0].get(k) != envs[1].get(k)]
+    if not differ:
+        return None
+    label = {"tf_version": "TensorFlow", "cpu_model": "CPU", "intra_op_threads": "threads", "detgrad_version": "detgrad"}
+
+    def side(env: dict) -> str:
+        return ", ".join(f"{label.get(k, k)} {env.get(k)}" for k in differ)
+
+    return f"runs differ in {', '.join(label.get(k, k) for k in differ)}: BASE {side(envs[0])}; NEW {side(envs[1])}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare, print the table and a summary; apply --fail-on."""
     from detgrad.publish import compare, tables
@@ -78,24 +98,31 @@ def run(args: argparse.Namespace) -> int:
         raise DetgradError("no cells to compare: BASE and NEW have no cells")
     if args.by is None and cmp["verdict"].isin(["only in base", "only in new"]).all():
         raise DetgradError("no cell of NEW matches a cell of BASE (different devices? try --by device)")
-    shown = cmp
-    if args.changes_only:
-        shown = cmp[cmp["verdict"].isin(["slower", "faster"]) | cmp["verdict"].str.startswith("status changed")]
+    changed = cmp["verdict"].isin(["slower", "faster"]) | cmp["verdict"].str.startswith("status changed")
+    terminal = args.format == "terminal"
+    shown = cmp[changed] if args.changes_only or (terminal and not args.all) else cmp
+    info = sys.stderr if args.format == "csv" else sys.stdout
+    if terminal:  # the verdict first, then what changed
+        environment = _environment_line(args.base, args.new)
+        if environment:
+            print(environment)
+        print(compare.summary(cmp))
+    methods = compare.method_changes(cmp, args.alpha) if args.by is None else None
+    if terminal and methods is not None and len(methods):
+        _print_methods(methods, sys.stdout)
     table = compare.display(shown, args.by)
     if args.format == "markdown":
         print(tables.to_markdown(table), end="")
     elif args.format == "csv":
         shown.drop(columns=["key"], errors="ignore").to_csv(sys.stdout, index=False)
-    else:
+    elif len(shown):
         print(tables.terminal(table))
-    info = sys.stderr if args.format == "csv" else sys.stdout
-    print(compare.summary(cmp), file=info)
-    methods = compare.method_changes(cmp, args.alpha) if args.by is None else None
-    if methods is not None and len(methods):
-        print("per method (median of its cells' changes, cells as replicates):", file=info)
-        for m in methods.itertuples(index=False):
-            change = compare.format_change(m.change_pct, m.change_lo_pct, m.change_hi_pct)
-            print(f"  {m.series}: {change} {m.verdict} ({m.cells} cells)", file=info)
+    if terminal and len(shown) < len(cmp):
+        print(f"{len(cmp) - len(shown)} cells unchanged within noise or not comparable, not listed (--all lists them)")
+    if not terminal:
+        print(compare.summary(cmp), file=info)
+        if methods is not None and len(methods):
+            _print_methods(methods, info)
     if args.chart:
         from detgrad.publish.charts import device_speedup
         from detgrad.publish.charts.style import save
@@ -125,3 +152,12 @@ def run(args: argparse.Namespace) -> int:
         if len(bad) or len(bad_methods):
             return 1
     return 0
+
+
+def _print_methods(methods, stream) -> None:
+    from detgrad.publish import compare
+
+    print("per method (median of its cells' changes, cells as replicates):", file=stream)
+    for m in methods.itertuples(index=False):
+        change = compare.format_change(m.change_pct, m.change_lo_pct, m.change_hi_pct)
+        print(f"  {m.series}: {change} {m.verdict} ({m.cells} cells)", file=stream)

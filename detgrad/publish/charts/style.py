@@ -88,7 +88,7 @@ def style(series: str) -> dict[str, Any]:
         color, marker = COLORS[key], MARKERS[key]
     else:
         color, marker = _SPARE[sum(map(ord, series)) % len(_SPARE)]
-    peer = "." in series
+    peer = fam in PEER_ORDER
     return {"color": color, "marker": marker, "linestyle": "--" if peer else "-"}
 
 
