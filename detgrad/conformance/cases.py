@@ -202,7 +202,7 @@ def _differentiation_api_cases() -> list[Case]:
         ("random 4x4", "hessian", lambda: well_conditioned((4, 4), 41)),
         ("rank n-1 4x4", "singular", _const(SINGULAR_MIDDLE, f64)),
         ("random 6x6", "hessian", lambda: well_conditioned((6, 6), 42)),
-        ("rank n-1 6x6", "singular", lambda: with_singular_values([1, 0.9, 0.8, 0.7, 0.6, 0.0], 43)),
+        ("rank n-1 6x6 by SVD", "near-singular", lambda: with_singular_values([1, 0.9, 0.8, 0.7, 0.6, 0.0], 43)),
         ("rank n-1 3x3", "singular", _const([[1, 2, 3], [2, 1, 3], [1, 1, 2]], f64)),
     )
     labels = {

@@ -62,7 +62,7 @@ from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet, phase_and
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu import cofactor_from_factors, det_plain
 from detgrad.impls.lu_factor import lu_factor
-from detgrad.impls.mode import backprop_recording, execution_mode, forward_mode_active
+from detgrad.impls.mode import backprop_recording, execution_mode, forward_mode_active, inside_vectorized_loop
 
 
 def _regular(value: tf.Tensor) -> tf.Tensor:
@@ -224,6 +224,10 @@ def _det_fast(x):
             return _det_eager_backward(x, value, g)
         if _higher_order(x):
             return g[..., None, None] * _cofactor_conj_plain(x)
+        if inside_vectorized_loop():
+            # tf.vectorized_map: no tf.cond, whose branch pfor cannot convert when no member takes it (TF 2.16:
+            # "Tried to stack elements of an empty list"); both paths run, each member keeps its own (one matrix)
+            return g[..., None, None] * _masked_cofactor_conj(x, value)
         return tf.cond(
             tf.reduce_all(_regular(value)),
             lambda: _scaled_adjoint(g * tf.math.conj(value), det_lu_inverse.inverse(x)),
