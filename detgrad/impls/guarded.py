@@ -128,16 +128,15 @@ def _int_constant(values: tuple[int, ...]) -> tf.Tensor:
         return tf.constant(values, tf.int32)
 
 
-def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor, differentiable: bool = False) -> tf.Tensor:
-    """scale·A^{-H} for a regular batch, scale ``(...)``, in raw ops (eager pays ~5-20 µs per Python wrapper).
+def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
+    """scale·A^{-H} for a regular batch at first order, scale ``(...)``, in raw ops (eager pays ~5-20 µs per Python wrapper).
 
     Four ops where ``inv`` shares det's LU (real, n <= 16), eight otherwise (``Lu`` and two
-    triangular solves: :mod:`detgrad.impls.det_lu_inverse`).  ``differentiable``: an outer tape
-    records this (second order).
+    triangular solves: :mod:`detgrad.impls.det_lu_inverse`); not differentiable again.
     """
     rank = x.shape.rank
     perm = _int_constant((*range(rank - 2), rank - 1, rank - 2))
-    inv = det_lu_inverse.inverse(x, differentiable=differentiable)
+    inv = det_lu_inverse.inverse(x, differentiable=False)
     if x.dtype.is_complex:
         inv_h = gen_array_ops.conjugate_transpose(inv, perm)
     else:
@@ -145,11 +144,11 @@ def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor, differentiable
     return gen_math_ops.mul(gen_array_ops.reshape(scale, _int_constant((*x.shape[:-2], 1, 1))), inv_h)
 
 
-def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor, differentiable: bool) -> tf.Tensor:
+def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
     """g·conj(det)·A^{-H} for a regular batch in five raw ops (nine without a shared ``inv``)."""
     if x.dtype.is_complex:
         det_now = gen_math_ops.conj(det_now)
-    return _eager_scaled_adjoint_inverse(x, gen_math_ops.mul(g, det_now), differentiable)
+    return _eager_scaled_adjoint_inverse(x, gen_math_ops.mul(g, det_now))
 
 
 def _higher_order(x: tf.Tensor) -> bool:
@@ -175,7 +174,7 @@ def _det_eager_backward(x: tf.Tensor, value: tf.Tensor, g: tf.Tensor) -> tf.Tens
     if _higher_order(x):
         return g[..., None, None] * _cofactor_conj_plain(x)
     if _all_regular_now(value):
-        return _eager_cotangent(x, g, value, differentiable=False)
+        return _eager_cotangent(x, g, value)
     return g[..., None, None] * _masked_cofactor_conj(x, value)
 
 
