@@ -18,7 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--modes", help="comma-separated modes among eager,graph,xla (default: all)")
     p.add_argument("--cases", help="only cases whose name contains this text")
     p.add_argument("--markdown", type=Path, help="also write the matrix as Markdown to this file")
-    p.add_argument("--json", type=Path, help="also write every outcome as JSON to this file")
+    p.add_argument(
+        "--json",
+        type=Path,
+        help="also write every outcome as JSON to this file, with the environment (TensorFlow version...) it ran in; "
+        "`detgrad versions` lines such files up across TensorFlow versions",
+    )
     p.set_defaults(func=run)
 
 
@@ -74,6 +79,33 @@ def _provenance(cells: int, seconds: float) -> str:
     )
 
 
+def _json_document(outcomes, cases, seconds: float) -> dict:
+    """``{"format", "environment", "seconds", "outcomes"}``; each outcome also carries its case's group, kind and dtype."""
+    import platform
+    from datetime import datetime, timezone
+
+    import numpy as np
+    import tensorflow as tf
+
+    import detgrad
+    from detgrad.conformance.versions import CHECK_JSON_FORMAT
+
+    by_name = {c.name: c for c in cases}
+    environment = {
+        "tf_version": tf.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "detgrad_version": detgrad.__version__,
+        "machine": platform.machine(),
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    rows = []
+    for o in outcomes:
+        case = by_name[o.case]
+        rows.append(asdict(o) | {"group": case.group, "kind": case.kind, "dtype": case.dtype})
+    return {"format": CHECK_JSON_FORMAT, "environment": environment, "seconds": round(seconds, 1), "outcomes": rows}
+
+
 def run(args: argparse.Namespace) -> int:
     from detgrad.conformance.cases import CASES
     from detgrad.conformance.render import render_markdown, render_text
@@ -100,5 +132,6 @@ def run(args: argparse.Namespace) -> int:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(_provenance(len(outcomes), time.perf_counter() - started) + render_markdown(outcomes))
     if args.json:
-        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(_json_document(outcomes, cases, time.perf_counter() - started), indent=1))
     return 1 if problems else 0
