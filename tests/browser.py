@@ -1,6 +1,6 @@
 """Render an HTML file in a real headless browser and report, per chart, whether it is displayed.
 
-``find_browser()`` looks for Chromium or Chrome on PATH; ``chart_check(html_path)`` copies the page,
+``find_browser()`` looks for a Chromium or Chrome on PATH that runs; ``chart_check(html_path)`` copies the page,
 injects :data:`CHECK_SCRIPT`, renders it with ``--dump-dom`` (network blocked, virtual time so
 that image decoding finishes) and returns what the script recorded in the DOM: for each ``<img>``
 and top-level ``<svg>``, its box on the page, whether it loaded (an ``<img>``: complete with
@@ -72,9 +72,19 @@ window.addEventListener("load", async () => {
 """
 
 
-def find_browser() -> str | None:
-    """The first Chromium/Chrome executable on PATH, or None."""
-    return next((path for name in BROWSERS if (path := shutil.which(name))), None)
+def find_browser() -> tuple[str | None, str]:
+    """The first Chromium/Chrome on PATH that runs (``--version``), or None and why not (a skip reason)."""
+    found = [path for name in BROWSERS if (path := shutil.which(name))]
+    for path in found:
+        try:
+            done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return path, ""
+    if found:  # e.g. Ubuntu's chromium-browser, a stub asking for the snap
+        return None, f"{', '.join(found)} on PATH but none runs (--version fails)"
+    return None, f"no Chromium or Chrome on PATH ({', '.join(BROWSERS)}); .ci/run installs one"
 
 
 def chart_check(html_path: Path, browser: str, extra_html: str = "", timeout: float = 180.0) -> dict[str, Any]:

@@ -151,10 +151,11 @@ BROKEN = (  # controls: each must be caught, or the browser check proves nothing
 CONTROLS = {"broken-png", "blank-svg", "hidden-svg", "transparent-svg"}
 
 
-def test_every_chart_is_displayed_in_a_real_browser(report):
-    browser = find_browser()
+def test_every_chart_is_displayed_in_a_real_browser(request):
+    browser, why_not = find_browser()
     if browser is None:
-        pytest.skip("no Chromium or Chrome on PATH (chromium, chromium-browser, google-chrome); .ci/run installs one")
+        pytest.skip(why_not)
+    report = request.getfixturevalue("report")
     result = chart_check(report / HTML_NAME, browser, extra_html=BROKEN)
     charts = {rec["chart"]: rec for rec in result["charts"]}
     assert len(charts) == len(result["charts"]), result["charts"]  # one element per chart, no stray image
