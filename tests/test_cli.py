@@ -48,6 +48,7 @@ def test_usage_errors_exit_2_with_the_subcommands_usage(argv, usage, capsys):
         (["sweep", "--preset", "quick", "--report", "--check", "missing.md"], "--check missing.md: file not found"),
         (["report", "missing.jsonl", "--out", "OUT"], "run file not found"),
         (["report", "RUN", "--out", "OUT", "--format", "gif"], "bad --format"),
+        (["report", "RUN", "--out", "OUT", "--format", "pdf", "--html"], "--html inlines the charts as SVG or PNG"),
         (["report", "RUN", "--out", "OUT", "--check", "missing.md"], "cannot read --check file"),
         (["compare", "missing.jsonl", "RUN"], "run file not found"),
         (["compare", "EMPTYDIR", "RUN"], "a directory without run.jsonl; give a run file (.jsonl)"),
@@ -127,6 +128,8 @@ def test_sweep_summary_fits_a_screen():
     assert "Fastest singular-safe method" in text and "float64 det batch 128" in text
     assert "  float32 det batch 1 " in text and "n=256" in text
     assert lines[-2:] == ["run file: runs/x/run.jsonl", "report:   runs/x/report/README.md"]
+    html = sweep_summary(df, "runs/x/run.jsonl", "runs/x/report/README.md", 75, html_path="runs/x/report/report.html")
+    assert html.splitlines()[-1] == "report:   runs/x/report/README.md (one file to share: runs/x/report/report.html)"
     assert "slogdet/" not in text and "inverse/" not in text  # not singular-safe: never the answer
     # two machines: 16 (device, dtype, target, batch) rows would not fit, so one batch per row
     two = aggregate.tidy([(header(), cells), (header(run_id="b", hostname="other"), cells)])
@@ -164,3 +167,5 @@ def test_sweep_end_prints_the_summary_and_the_full_table_only_when_asked(tmp_pat
     full = capsys.readouterr().out
     assert "median" in full and "iqr/med" in full  # the per-cell table
     assert f"report:   {tmp_path / 'report' / 'README.md'}" in full and (tmp_path / "report" / "README.md").exists()
+    page = tmp_path / "report" / "report.html"
+    assert f"(one file to share: {page})" in full and page.exists()

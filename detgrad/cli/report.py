@@ -1,4 +1,4 @@
-"""``detgrad report RUN... --out DIR``: Markdown report with tables and charts from run files."""
+"""``detgrad report RUN... --out DIR [--html]``: Markdown report with tables and charts from run files."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report",
         help="write a Markdown report (tables + charts) from run files",
         description="Write DIR/README.md with the environment, headline and recommendation tables, every chart "
-        "(PNG + SVG in DIR/charts) and the conformance matrix; tables also as CSV/Markdown in DIR/tables.",
+        "(PNG + SVG in DIR/charts) and the conformance matrix; tables also as CSV/Markdown in DIR/tables.  "
+        "With --html, also DIR/report.html: the same report in one file, charts inline.",
     )
     p.add_argument(
         "runs", nargs="+", metavar="RUN", help="run files (.jsonl) written by `detgrad sweep`, or their run directories"
@@ -24,6 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--check", metavar="FILE", help="Markdown/text output of `detgrad check` to embed as the conformance matrix")
     p.add_argument("--title", default="detgrad benchmark report", help="report title")
     p.add_argument("--format", dest="formats", default="png,svg", help="chart formats, comma-separated (default: png,svg)")
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write DIR/report.html: the same report as one self-contained file to attach or host "
+        "(charts inline as SVG, or PNG without svg in --format; no network needed to view it)",
+    )
     p.set_defaults(func=run)
 
 
@@ -42,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
         raise DetgradError(f"bad --format {args.formats!r}; choose from png, svg, pdf")
+    if args.html and not {"svg", "png"} & set(formats):
+        raise DetgradError(f"--html inlines the charts as SVG or PNG; add svg to --format {args.formats!r}")
     runs = [load_run(p) for p in args.runs]  # a torn last line: one warning line on stderr (see detgrad.cli.main)
     empty = [path for path, (_, records) in zip(args.runs, runs, strict=True) if not records]
     if len(empty) == len(runs):
@@ -54,4 +63,9 @@ def run(args: argparse.Namespace) -> int:
     runs = [run for run in runs if run[1]]
     readme = build_report(runs, args.out, check_markdown=check, title=args.title, formats=formats)
     print(f"report written: {readme}")
+    if args.html:
+        from detgrad.publish.html_report import write_html
+
+        page = write_html(readme)
+        print(f"one-file HTML report: {page} ({page.stat().st_size / 1e6:.1f} MB)")
     return 0

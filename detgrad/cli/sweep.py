@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report",
         action="store_true",
-        help="after the sweep, write the report (tables, charts, README.md) into DIR/report",
+        help="after the sweep, write the report (tables, charts, README.md; report.html: all of it in one file) into DIR/report",
     )
     p.add_argument(
         "--check",
@@ -136,13 +136,15 @@ def _finish(args: argparse.Namespace, run_path: Path, out: Path, records: list, 
     from detgrad.sweep.progress import format_summary
 
     runs = [load_run(run_path)]
-    readme = None
+    readme = page = None
     if args.report:
+        from detgrad.publish.html_report import write_html
         from detgrad.publish.report import build_report
 
         check_md = Path(args.check).read_text(encoding="utf-8") if args.check else None
         readme = build_report(runs, out / "report", check_markdown=check_md)
+        page = write_html(readme)
     if args.table:
         print(format_summary(records) + "\n")
-    print(sweep_summary(tidy(runs), run_path, readme, elapsed))
+    print(sweep_summary(tidy(runs), run_path, readme, elapsed, html_path=page))
     return 0

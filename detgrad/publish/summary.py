@@ -127,16 +127,23 @@ def recommendation_lines(df: pd.DataFrame, max_rows: int = MAX_ROWS) -> list[str
 
 
 def sweep_summary(
-    df: pd.DataFrame, run_path: str | Path, report_path: str | Path | None = None, elapsed_s: float | None = None
+    df: pd.DataFrame,
+    run_path: str | Path,
+    report_path: str | Path | None = None,
+    elapsed_s: float | None = None,
+    html_path: str | Path | None = None,
 ) -> str:
-    """The summary printed when ``detgrad sweep`` ends (at most :data:`MAX_LINES` lines)."""
+    """The summary printed when ``detgrad sweep`` ends (at most :data:`MAX_LINES` lines).
+
+    ``html_path``: the one-file HTML copy of the report, named on the report's line.
+    """
     lines = [_status_line(df, elapsed_s), ""]
     rec_lines = recommendation_lines(df)
     if rec_lines:
         lines += [*rec_lines, ""]
     lines.append(f"run file: {run_path}")
     if report_path is not None:
-        lines.append(f"report:   {report_path}")
+        lines.append(f"report:   {report_path}" + (f" (one file to share: {html_path})" if html_path else ""))
     else:
         lines.append(f"report:   not written; detgrad report {run_path} --out DIR (or sweep with --report)")
     return "\n".join(lines[:MAX_LINES])
