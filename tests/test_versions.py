@@ -109,3 +109,19 @@ def test_cost_section_lines_up_speedups_per_version(two_versions, tmp_path):
     assert "| graph | float64 | det | 8 | 1 | 0.50× | 2.00× |" in page
     assert "median speedup over the 2 problems measured under every version: TF 2.16.2: 0.75×, TF 2.21.0: 1.50×" in page
     assert (out / "speedup_by_version.png").stat().st_size > 0
+
+
+def test_a_case_name_with_a_bar_keeps_its_markdown_row_whole():
+    from types import SimpleNamespace
+
+    from detgrad.cli.readme_results import _grid
+    from detgrad.conformance.render import render_markdown
+
+    outcomes = [
+        SimpleNamespace(case="complex64 |det|^2", method=m, mode="eager", verdict=v, error=e)
+        for m, v, e in (("auto", "pass", 4e-7), ("builtin", "wrong", 2.0))
+    ]
+    text = render_markdown(outcomes)
+    row = next(line for line in text.splitlines() if "det" in line)
+    assert row == "| complex64 \\|det\\|^2 | 4e-07 | **WRONG 2e+00** |"
+    assert _grid(text, "eager") == {"complex64 \\|det\\|^2": {"auto": "4e-07", "builtin": "**WRONG 2e+00**"}}

@@ -39,15 +39,17 @@ def _markers(name: str) -> tuple[str, str]:
 
 def _grid(markdown: str, mode: str) -> dict[str, dict[str, str]]:
     """{case: {method: cell}} of one mode's table in a ``detgrad check --markdown`` file."""
-    part = markdown.split(f"**mode: {mode}**", 1)[1]
-    lines = [ln for ln in part.splitlines() if ln.startswith("|")]
+    part = markdown.split(f"**mode: {mode}**", 1)[1].lstrip("\n")
+    lines = []
+    for ln in part.splitlines():  # the table: the consecutive "|" lines after the mode's heading
+        if not ln.startswith("|"):
+            break
+        lines.append(ln)
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     out = {}
     for ln in lines[2:]:
-        # from the right: a case name may hold a "|" (``complex64 |det|^2``)
+        # from the right: a case name may hold a "|", escaped or not (``complex64 \|det\|^2``)
         cells = [c.strip() for c in ln.strip().strip("|").rsplit("|", len(header) - 1)]
-        if cells[0] == "method" or cells[0].startswith("---"):
-            break
         out[cells[0]] = dict(zip(header[1:], cells[1:], strict=True))
     return out
 

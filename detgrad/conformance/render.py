@@ -18,6 +18,11 @@ def cell_text(verdict: str, error: float | None) -> str:
     return text if verdict == "pass" else f"WRONG {text}"
 
 
+def escape_cell(text: str) -> str:
+    """``text`` safe inside a Markdown table cell: ``complex64 |det|^2`` would otherwise split the row."""
+    return text.replace("|", "\\|")
+
+
 def _grid(outcomes: Sequence, mode: str) -> tuple[list[str], list[str], dict]:
     cases: list[str] = []
     methods: list[str] = []
@@ -90,7 +95,7 @@ def render_markdown(outcomes: Sequence) -> str:
                 o = cells.get((case, m))
                 text = cell_text(o.verdict, o.error) if o else "-"
                 labels.append(f"**{text}**" if o and o.verdict == "wrong" else text)
-            parts.append(f"| {case} | " + " | ".join(labels) + " |")
+            parts.append(f"| {escape_cell(case)} | " + " | ".join(labels) + " |")
         parts.append("")
     counts = summary_counts(outcomes)
     parts.append("| method | mode | pass | loud | WRONG | n/a |\n|---|---|---:|---:|---:|---:|")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from detgrad.conformance.render import escape_cell
 from detgrad.errors import DetgradError
 
 CHECK_JSON_FORMAT = "detgrad-check/1"
@@ -152,7 +153,7 @@ def markdown_table(checks: Sequence[CheckFile], method: str, failing_only: bool 
         for version in versions:
             got = row["verdicts"].get(version)
             cells.append(cell_label(got[0], got[1], got[2], modes) if got else "not run")
-        lines.append(f"| {row['case']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {escape_cell(row['case'])} | " + " | ".join(cells) + " |")
     passing = len(rows) - len(shown)
     if failing_only and passing:
         lines += ["", f"The other {passing} cases pass under every version listed."]
