@@ -77,12 +77,22 @@ def _hardware(env: dict[str, Any], device: str) -> str:
     return str(env.get("cpu_model") or "CPU")
 
 
-def device_label(env: dict[str, Any], device: str) -> str:
-    """``"CPU:0 Xeon 8375C @ host"``: device, hardware and host, so machines stay apart."""
+def device_label(env: dict[str, Any], device: str, threads: Any = 0) -> str:
+    """``"CPU:0 Xeon 8375C @ host"``: device, hardware and host, so machines stay apart.
+
+    A cell run with a fixed number of intra-op threads (``threads`` > 0; 0 is TensorFlow's
+    default) is another configuration of the device: ``"CPU:0 Xeon 8375C @ host, 1 thread"``,
+    so one run sweeping ``threads = [1, 2]`` compares them like two devices.
+    """
     hw = " ".join(_hardware(env, device).replace("(R)", "").replace("(TM)", "").split())
     if len(hw) > 28:
         hw = hw[:27] + "…"
-    return f"{device} {hw} @ {env.get('hostname', '?')}"
+    label = f"{device} {hw} @ {env.get('hostname', '?')}"
+    try:
+        count = int(threads)
+    except (TypeError, ValueError):
+        count = 0
+    return f"{label}, {count} thread{'s' if count > 1 else ''}" if count > 0 else label
 
 
 # A peer's one method, named as its users write it (the run file says family "jax", method "jax").
@@ -113,7 +123,7 @@ def tidy(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.Data
                 sweep=(head.get("spec") or {}).get("name"),
                 hostname=env.get("hostname"),
                 cpu_model=env.get("cpu_model"),
-                device_label=device_label(env, row["device"]),
+                device_label=device_label(env, row["device"], row["threads"]),
                 peak_gflops=peaks.get(REAL_DTYPE.get(row["dtype"], ""), np.nan),
                 singular_safe=methods.singular_safe(head, row["family"], row["method"]),
             )

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad.publish import aggregate, answer, charts, default_cost, methods, recommend, tables, targets
+from detgrad.publish import aggregate, answer, charts, default_cost, devices, methods, recommend, tables, targets
 from detgrad.publish.charts.style import save
 from detgrad.publish.compare import compare_frames
 
@@ -47,7 +47,7 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
 
     dtypes = [d for d in charts.DTYPE_ORDER if d in set(df["dtype"])]
     modes = [m for m in ("eager", "graph", "xla") if m in set(df["mode"])]
-    devices = sorted(df["device_label"].unique())
+    device_labels = sorted(df["device_label"].unique())
     for target in sorted(df["target"].dropna().unique()):
         t = df[df["target"].eq(target)]
         timed = t[t["status"].eq("ok") & t["median_s"].notna()]
@@ -76,7 +76,7 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
                     f"time_vs_batch_{target}_{dt}",
                     f"Time per matrix vs batch ({target}, {dt})",
                 )
-        for i, dev in enumerate(devices):
+        for i, dev in enumerate(device_labels):
             for dt in dtypes:
                 here = t[t["dtype"].eq(dt) & t["device_label"].eq(dev) & t["method"].ne(aggregate.BASELINE)]
                 if here["speedup_best"].notna().any():  # a heatmap needs a right builtin to compare with
@@ -90,12 +90,12 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
             add(charts.compile_time(t, target, dt), f"compile_time_{target}_{dt}", f"Trace/compile time vs n ({target}, {dt})")
         if charts.condition_dtypes(t, target) and t["grad_rel_err"].notna().any():
             add(charts.grad_accuracy(t, target), f"accuracy_{target}", f"Gradient error vs condition number ({target})")
-    if len(devices) > 1:
-        base = df[df["device_label"].eq(devices[0])]
-        for i, dev in enumerate(devices[1:], start=1):
+    if len(device_labels) > 1:
+        base = df[df["device_label"].eq(device_labels[0])]
+        for i, dev in enumerate(device_labels[1:], start=1):
             cmp = compare_frames(base, df[df["device_label"].eq(dev)], by="device")
             if cmp["speedup"].notna().any():
-                add(charts.device_speedup(cmp), f"device_speedup_{i}", f"Speedup of {dev} over {devices[0]}")
+                add(charts.device_speedup(cmp), f"device_speedup_{i}", f"Speedup of {dev} over {device_labels[0]}")
     return made
 
 
@@ -197,6 +197,10 @@ def _complexity(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     ]
 
 
+def _png_name(chart: Chart) -> str:
+    return next((p for p in chart.paths if p.suffix == ".png"), chart.paths[0]).name
+
+
 def build_report(
     runs: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]],
     out_dir: str | Path,
@@ -224,6 +228,7 @@ def build_report(
     cost = default_cost.default_cost(df) if len(df) else pd.DataFrame()
     tabs = {"cells": tables.cells(df), "headline": head, "recommendations": rec, "default_cost": cost, "complexity": fit}
     tabs["environment"] = env
+    tabs.update(devices.device_tables(df) if len(df) else {})
     table_paths = _write_tables({k: v for k, v in tabs.items() if len(v)}, out / "tables")
     made = _charts(df, out / "charts", formats) if len(df) and with_charts else []
 
@@ -236,6 +241,9 @@ def build_report(
     if len(rec):
         md += ["## Recommendations", "", _recommendation_text(raw_rec, runs, len(per_mode)), "", tables.to_markdown(rec)]
     md += default_cost.markdown_section(df) if len(df) else []
+    labels = sorted(df["device_label"].unique()) if len(df) else []
+    device_charts = {labels[int(c.stem.rsplit("_", 1)[1])]: _png_name(c) for c in made if c.stem.startswith("device_speedup_")}
+    md += devices.markdown_section(df, device_charts) if len(df) else []
     md += _noise_text(df)
     env_t = env.astype(str).set_index("run_id").T.reset_index(names="run") if len(env) else env
     md += ["## Environment", "", tables.to_markdown(env_t)]
