@@ -233,6 +233,7 @@ class Sweep:
             spec["test_slowdown"] = os.environ[SLOWDOWN_HOOK]
         header = make_header(spec, env)
         header["methods"] = methods_info({c.method for c in self.cells if c.family == "detgrad"})
+        header["planned_cells"] = len(self.cells)  # of this shard: lets a merge tell a finished shard from a cut one
         return RunWriter(self.path, header), []
 
     def _measure(self, cell: Cell) -> dict[str, Any]:
