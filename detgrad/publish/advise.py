@@ -62,8 +62,9 @@ def answer(df: pd.DataFrame, q: Question) -> list[str]:
     if isinstance(row["best"], str):
         speed = fmt_speedup(row["vs_builtin"], row["vs_builtin_lo"], row["vs_builtin_hi"])
         status = row["builtin_status"]
+        verdict = _verdict(row["vs_builtin_lo"], row["vs_builtin_hi"])
         vs = (
-            f"{speed} the builtin's speed ({_verdict(row['vs_builtin_lo'], row['vs_builtin_hi'])})"
+            f"{speed} the builtin's speed" + (f" ({verdict})" if verdict else "")
             if speed
             else f"TF's builtin is {status} here"
             if isinstance(status, str) and status != "ok"
