@@ -122,6 +122,7 @@ def test_a_problem_measured_in_one_mode_only_says_so():
     assert rec.loc[64, "use"] == "auto (eager; graph and xla not measured)"
     assert rec.loc[128, "use"] == "no singular-safe method passed (graph and xla not measured)"
     assert list(rec.loc[64, ["eager", "graph", "XLA"]]) == ["auto 1 ms", "—", "—"]
+    assert rec.loc[16, "vs builtin"] == "no builtin" and rec.loc[64, "vs builtin"] == "2×"
     assert all(recommend.recommend(df, mode=m)["not_measured"].isna().all() for m in ("eager", "graph", "xla"))
     # a run that measured one mode everywhere compares no modes anywhere: nothing to point out
     eager_only = _frame([c for c in _modes_cells() if c["mode"] == "eager"])

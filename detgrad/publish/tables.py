@@ -141,7 +141,9 @@ def _vs_builtin(sp: Any, lo: Any, hi: Any, status: Any) -> str:
     text = fmt_speedup(sp, lo, hi)
     if text:
         return text
-    return f"builtin {status}" if isinstance(status, str) and status != "ok" else ("no builtin" if status is None else "")
+    if not isinstance(status, str):  # None, or NaN once pandas has held it: the problem has no builtin cell
+        return "no builtin"
+    return f"builtin {status}" if status != "ok" else ""
 
 
 def _problem(values: tuple) -> tuple:
