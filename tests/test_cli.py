@@ -29,6 +29,7 @@ def test_version(capsys):
         (["compare", "a", "b", "--format", "html"], "usage: detgrad compare"),
         (["check", "--bogus"], "usage: detgrad check"),
         (["env", "extra"], "usage: detgrad env"),
+        (["merge"], "usage: detgrad merge"),
         (["--bogus"], "usage: detgrad [-h]"),
         ([], "usage: detgrad [-h]"),
     ],
@@ -52,14 +53,19 @@ def test_usage_errors_exit_2_with_the_subcommands_usage(argv, usage, capsys):
         (["report", "RUN", "--out", "OUT", "--check", "missing.md"], "cannot read --check file"),
         (["compare", "missing.jsonl", "RUN"], "run file not found"),
         (["compare", "EMPTYDIR", "RUN"], "a directory without run.jsonl; give a run file (.jsonl)"),
-        (["compare", "SHARDDIR", "RUN"], "a directory without run.jsonl; give its shard files (run.shard-1-of-2.jsonl)"),
+        (["compare", "SHARDDIR", "RUN"], "without run.jsonl; merge its shard files (run.shard-1-of-2.jsonl) with `detgrad merge"),
+        (["merge", "EMPTYDIR"], "no shard files (run.shard-*-of-*.jsonl) in this directory"),
+        (["merge", "RUN", "RUN"], "give --out FILE for the merged run file"),
+        (["merge", "RUN", "--out", "RUN"], "is one of the files to merge"),
+        (["merge", "SHARDDIR"], "incomplete sweep, nothing merged: shard 2/2: no file (run.shard-2-of-2.jsonl)"),
     ],
 )
 def test_input_errors_exit_1_with_one_line(argv, needle, tmp_path, capsys):
     run = write_run(tmp_path / "run.jsonl", header(), [cell(samples=[1e-3] * 3)])
     (tmp_path / "empty").mkdir()
     (tmp_path / "sharded").mkdir()
-    (tmp_path / "sharded" / "run.shard-1-of-2.jsonl").write_text(run.read_text())
+    shard = dict(header(), planned_cells=1, spec={"name": "synthetic", "shard": "1/2"})
+    write_run(tmp_path / "sharded" / "run.shard-1-of-2.jsonl", shard, [cell(samples=[1e-3] * 3)])
     names = {"RUN": str(run), "OUT": str(tmp_path / "out"), "EMPTYDIR": str(tmp_path / "empty")}
     names["SHARDDIR"] = str(tmp_path / "sharded")
     argv = [names.get(a, a) for a in argv]
@@ -169,3 +175,18 @@ def test_sweep_end_prints_the_summary_and_the_full_table_only_when_asked(tmp_pat
     assert f"report:   {tmp_path / 'report' / 'README.md'}" in full and (tmp_path / "report" / "README.md").exists()
     page = tmp_path / "report" / "report.html"
     assert f"(one file to share: {page})" in full and page.exists()
+
+
+def test_merge_a_shard_directory_then_report_it(tmp_path, capsys):
+    """``detgrad merge DIR`` writes DIR/run.jsonl, which report and compare then take for DIR; a gap is one warning line."""
+    one = dict(header(run_id="s1"), planned_cells=1, spec={"name": "synthetic", "shard": "1/2"})
+    two = dict(header(run_id="s2"), planned_cells=1, spec={"name": "synthetic", "shard": "2/2"})
+    write_run(tmp_path / "run.shard-1-of-2.jsonl", one, [cell(samples=[1e-3] * 3, method="lu")])
+    assert main(["merge", str(tmp_path), "--partial"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["detgrad: warning: merged without shard 2/2: no file (run.shard-2-of-2.jsonl)"]
+    assert captured.out.strip() == f"merged 1 file, 1 cells: {tmp_path / 'run.jsonl'}"
+    write_run(tmp_path / "run.shard-2-of-2.jsonl", two, [cell(samples=[2e-3] * 3, method="builtin")])
+    assert main(["merge", str(tmp_path)]) == 0  # replaces the partial merge
+    assert capsys.readouterr().out.strip() == f"merged 2 files, 2 cells: {tmp_path / 'run.jsonl'}"
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "report")]) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from synthetic import cell, header
 
@@ -96,3 +98,44 @@ def test_one_answer_per_compile_mode():
     rec = tables.recommendation(recommend.recommend(df), per_mode)
     assert rec.loc[0, "use"] == "closed (xla)" and rec.loc[0, "vs builtin"] == "4×"
     assert (rec.loc[0, "graph"], rec.loc[0, "XLA"]) == ("lu 2 ms", "closed 1 ms")
+
+
+def _modes_cells():
+    """n = 8 in all three modes, n = 16 in graph and XLA, n = 64 and n = 128 in eager only (builtin has no XLA kernel)."""
+    cells = [cell(status="unsupported", method="builtin", mode="xla", n=n) for n in (8, 64)]
+    for mode, t in (("eager", 3e-3), ("graph", 2e-3), ("xla", 1e-3)):
+        cells.append(cell(samples=[t] * 3, method="auto", mode=mode, n=8))
+        if mode != "xla":
+            cells.append(cell(samples=[2 * t] * 3, method="builtin", mode=mode, n=8))
+    cells += [cell(samples=[1e-3] * 3, method="auto", mode=mode, n=16) for mode in ("graph", "xla")]
+    cells += [cell(samples=[1e-3] * 3, method="auto", n=64), cell(samples=[2e-3] * 3, method="builtin", n=64)]
+    cells.append(cell(samples=[1e-3] * 3, method="inverse", n=128))  # not singular-safe: no answer
+    return cells
+
+
+def test_a_problem_measured_in_one_mode_only_says_so():
+    df = _frame(_modes_cells())
+    raw = recommend.recommend(df)
+    assert [nm if isinstance(nm, str) else None for nm in raw["not_measured"]] == [None, None, "graph,xla", "graph,xla"]
+    rec = tables.recommendation(raw, recommend.by_mode(df)).set_index("n")
+    assert rec.loc[8, "use"] == "auto (xla)" and rec.loc[16, "use"] == "auto (graph)"  # two modes compared: no note
+    assert rec.loc[64, "use"] == "auto (eager; graph and xla not measured)"
+    assert rec.loc[128, "use"] == "no singular-safe method passed (graph and xla not measured)"
+    assert list(rec.loc[64, ["eager", "graph", "XLA"]]) == ["auto 1 ms", "—", "—"]
+    assert rec.loc[16, "vs builtin"] == "no builtin" and rec.loc[64, "vs builtin"] == "2×"
+    assert all(recommend.recommend(df, mode=m)["not_measured"].isna().all() for m in ("eager", "graph", "xla"))
+    # a run that measured one mode everywhere compares no modes anywhere: nothing to point out
+    eager_only = _frame([c for c in _modes_cells() if c["mode"] == "eager"])
+    assert recommend.recommend(eager_only)["not_measured"].isna().all()
+    assert tables.recommendation(recommend.recommend(eager_only)).set_index("n").loc[64, "use"] == "auto (eager)"
+
+
+def test_the_report_explains_the_one_mode_note_only_when_a_row_has_it(tmp_path):
+    from detgrad.publish.report import build_report
+
+    legend = "- `use` with `…; graph and xla not measured` (or whichever modes): the run measured that problem in one"
+    readme = build_report([(header(), _modes_cells())], tmp_path / "a", formats=("svg",))
+    text = Path(readme).read_text()
+    assert legend in text and "| auto (eager; graph and xla not measured) |" in text
+    readme = build_report([(header(), [c for c in _modes_cells() if c["n"] == 8])], tmp_path / "b", formats=("svg",))
+    assert "not measured" not in Path(readme).read_text()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from detgrad.errors import DetgradError
-from detgrad.runs import RunWriter, load_run, make_header, make_record, merge_runs, records_frame, repair_tail
+from detgrad.runs import RunFileWarning, RunWriter, load_run, make_header, make_record, merge_runs, records_frame, repair_tail
 from detgrad.runs.samples import Timing
 from detgrad.runs.schema import SCHEMA_VERSION, Cell
 from detgrad.sweep.accuracy import check, reference
@@ -101,6 +101,53 @@ def test_merge_shards(tmp_path):
     header, records = load_run(merge_runs([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "m.jsonl"))
     assert [r["key"] for r in records] == [c.key for c in CELLS]
     assert header["merged_from"] == ["a", "b"]
+
+
+def write_shard(path, cells, k, n, planned=None, name="t"):
+    """Shard k of n, as ``detgrad sweep --shard k/n`` heads it, with ``cells`` recorded."""
+    header = make_header({"name": name, "axes": {"n": [1, 2, 3]}, "shard": f"{k}/{n}"}, {"hostname": "h"}, f"s{k}")
+    header["planned_cells"] = len(cells) if planned is None else planned
+    with RunWriter(path, header, fsync=False) as w:
+        for c in cells:
+            w.write(make_record(c, "ok", timing=Timing([1e-3, 2e-3, 1.5e-3], 4)))
+    return path
+
+
+def test_merge_refuses_a_missing_or_unfinished_shard(tmp_path):
+    one = write_shard(tmp_path / "run.shard-1-of-3.jsonl", CELLS[:1], 1, 3)
+    two = write_shard(tmp_path / "run.shard-2-of-3.jsonl", CELLS[1:2], 2, 3, planned=2)  # stopped after 1 of 2
+    three = write_shard(tmp_path / "run.shard-3-of-3.jsonl", CELLS[2:], 3, 3)
+    out = tmp_path / "run.jsonl"
+    with pytest.raises(DetgradError) as err:
+        merge_runs([one, two], out)
+    assert str(err.value) == (
+        "incomplete sweep, nothing merged: shard 2/3: 1 of 2 cells (stopped early; --resume finishes it); "
+        "shard 3/3: no file (run.shard-3-of-3.jsonl); merge what is there with --partial"
+    )
+    assert not out.exists()
+    with pytest.warns(RunFileWarning) as caught:
+        header, records = load_run(merge_runs([one, two], out, partial=True))
+    assert [str(w.message) for w in caught] == [f"merged without {gap}" for gap in header["merge_gaps"]]
+    assert header["merge_gaps"][1] == "shard 3/3: no file (run.shard-3-of-3.jsonl)" and "planned_cells" not in header
+    assert [r["key"] for r in records] == [c.key for c in CELLS[:2]]
+
+    write_shard(two, CELLS[1:2], 2, 3)  # shard 2 finished (resumed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        header, records = load_run(merge_runs([three, one, two], out))
+    assert sorted(r["key"] for r in records) == sorted(c.key for c in CELLS)
+    assert header["spec"]["shard"] is None and header["planned_cells"] == 3 and "merge_gaps" not in header
+    assert header["merged_from"] == ["s3", "s1", "s2"]
+
+
+def test_merge_refuses_shards_of_different_sweeps(tmp_path):
+    a = write_shard(tmp_path / "a.jsonl", CELLS[:1], 1, 2)
+    b = write_shard(tmp_path / "b.jsonl", CELLS[1:], 2, 2, name="other")
+    with pytest.raises(DetgradError, match=r"different sweeps \(other, t: name, axes or exclusions differ\)"):
+        merge_runs([a, b], tmp_path / "m.jsonl")
+    c = write_shard(tmp_path / "c.jsonl", CELLS[1:], 2, 3)
+    with pytest.raises(DetgradError, match=r"different numbers of shards \(2, 3\)"):
+        merge_runs([a, c], tmp_path / "m.jsonl", partial=True)
 
 
 def test_inputs_condition_and_det():

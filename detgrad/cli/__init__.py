@@ -3,7 +3,7 @@
 This module is the argparse entry point (``main``, the ``detgrad`` console
 script).  Each subcommand lives in ``detgrad/cli/<name>.py`` and calls the
 stages in order (``check``: conformance; ``sweep``: sweep -> runs ->
-publish; ``report`` / ``compare``: runs -> publish; ``env``: the sweep's
+publish; ``merge``: runs; ``report`` / ``compare``: runs -> publish; ``env``: the sweep's
 environment); ``methods_table`` regenerates the README's methods table from
 the registry.  A subcommand module exposes ``register(subparsers)``, which
 adds its parser and sets ``func`` to a callable ``func(args) -> int``.
@@ -33,7 +33,7 @@ from importlib import import_module
 
 from detgrad.errors import DetgradError
 
-COMMANDS = ("advise", "check", "sweep", "report", "compare", "versions", "env")
+COMMANDS = ("advise", "check", "sweep", "merge", "report", "compare", "versions", "env")
 
 
 def version() -> str:

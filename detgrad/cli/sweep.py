@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         raise DetgradError(f"{out / run_file_name(shard)} already exists; pass --resume to continue it or choose another --out")
     fresh_dir = not out.exists()
     # The worker imports TensorFlow while this process validates the spec (which imports it too).
-    worker = None if args.threads else start_worker_early(data, out)
+    worker = None if args.threads else start_worker_early(data, out, shard)
     try:
         spec = _spec(data, src, args)
         sweep = Sweep(spec, out, resume=args.resume, shard=shard, worker=worker)

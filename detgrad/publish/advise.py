@@ -2,7 +2,8 @@
 
 Pure pandas over :func:`detgrad.publish.aggregate.tidy`'s cells.  The problem asked for is
 (dtype, target, n, batch, mode); when the run did not measure it, the nearest measured one of the
-same dtype and target is taken (distance in log2 n and log2 batch) and the answer says so.
+same dtype and target is taken (distance in log2 n and log2 batch) and the answer says so.  An answer
+from a problem the run measured in one compile mode only names the modes it was not measured in.
 Speedups point one way: t(builtin) / t(method), > 1 faster.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from detgrad.publish import recommend
-from detgrad.publish.tables import fmt_speedup, fmt_time
+from detgrad.publish.tables import fmt_answer, fmt_not_measured, fmt_speedup, fmt_time
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,20 @@ def answer(df: pd.DataFrame, q: Question) -> list[str]:
     if isinstance(row["best"], str):
         speed = fmt_speedup(row["vs_builtin"], row["vs_builtin_lo"], row["vs_builtin_hi"])
         status = row["builtin_status"]
+        verdict = _verdict(row["vs_builtin_lo"], row["vs_builtin_hi"])
         vs = (
-            f"{speed} the builtin's speed ({_verdict(row['vs_builtin_lo'], row['vs_builtin_hi'])})"
+            f"{speed} the builtin's speed" + (f" ({verdict})" if verdict else "")
             if speed
             else f"TF's builtin is {status} here"
             if isinstance(status, str) and status != "ok"
             else "no builtin measured here"
         )
-        lines.append(f"  use: {row['best']} ({row['best_mode']}), {fmt_time(row['best_s'])} per call; {vs}")
+        use = fmt_answer(row["best"], row["best_mode"], row["not_measured"])
+        lines.append(f"  use: {use}, {fmt_time(row['best_s'])} per call; {vs}")
         lines.append("  singular-safe: yes (its gradient stays right at singular and near-singular matrices)")
     else:
-        lines.append("  no singular-safe method passed the accuracy check here")
+        missing = fmt_not_measured(row["not_measured"])
+        lines.append("  no singular-safe method passed the accuracy check here" + (f" ({missing})" if missing else ""))
     if isinstance(row["unsafe"], str):
         note = "silently wrong near singular" if row["unsafe"] == "builtin" else "raises or returns NaN on singular input"
         speed = fmt_speedup(row["unsafe_vs_builtin"], row["unsafe_vs_builtin_lo"], row["unsafe_vs_builtin_hi"])

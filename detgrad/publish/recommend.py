@@ -18,6 +18,11 @@ same mode; otherwise each method runs at its fastest mode and speedups are again
 builtin's fastest mode.  Interval columns (``*_lo`` / ``*_hi``, the 95 % interval of
 the per-round paired speedup) are used when the tidy frame has them and they are
 finite; they are NaN otherwise.
+
+A problem that the run measured in one compile mode only, while it measured other modes
+elsewhere (a preset that sweeps eager only for some sizes), gets ``not_measured``: the
+modes its answer never competed with.  A mode counts as measured for a problem when at
+least one of its cells there ran (any status but ``unsupported``).
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ ACCURACY_FAILED = ("wrong", "nonfinite")
 COLUMNS = [
     *PROBLEM_AXES, "scope", "best", "best_mode", "best_s", "vs_builtin", "vs_builtin_lo", "vs_builtin_hi", "builtin_status",
     "runner_up", "runner_up_mode", "runner_up_s", "margin", "unsafe", "unsafe_mode", "unsafe_s", "unsafe_vs_builtin",
-    "unsafe_vs_builtin_lo", "unsafe_vs_builtin_hi",
+    "unsafe_vs_builtin_lo", "unsafe_vs_builtin_hi", "not_measured",
 ]  # fmt: skip
+MODES = ("eager", "graph", "xla")
 
 
 def _key(values: tuple) -> tuple:
@@ -66,6 +72,23 @@ def _interval(row: pd.Series, col: str) -> tuple[float, float]:
     return (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else (np.nan, np.nan)
 
 
+def measured_modes(df: pd.DataFrame) -> dict[tuple, tuple[str, ...]]:
+    """Per problem key, the compile modes (eager, graph, xla order) in which at least one of its cells ran."""
+    ran = df[df["status"].ne("unsupported")]
+    return {
+        _key(key): tuple(m for m in MODES if m in set(grp["mode"]))
+        for key, grp in ran.groupby(PROBLEM_AXES, dropna=False, sort=False)
+    }
+
+
+def _not_measured(problem_modes: tuple[str, ...], run_modes: set[str]) -> str | None:
+    """``"graph,xla"``: the run's other modes, for a problem measured in one mode only; None otherwise."""
+    if len(problem_modes) != 1:
+        return None
+    missing = [m for m in MODES if m in run_modes and m not in problem_modes]
+    return ",".join(missing) or None
+
+
 def _builtin_status(rows: pd.DataFrame, failed: set[tuple], key: tuple) -> str | None:
     if rows.empty:
         return None
@@ -95,12 +118,15 @@ def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = 
         ``vs_builtin`` (builtin's time / best's time; NaN when builtin has no right, ok cell) with its interval,
         ``builtin_status`` (``ok``, ``wrong``, ``unsupported``, ...), ``runner_up`` and ``margin`` (runner-up time /
         best time - 1, among singular-safe methods), and ``unsafe*``: the fastest candidate when it is not
-        singular-safe and faster than ``best``.
+        singular-safe and faster than ``best``; ``not_measured`` (any mode only): the modes the run measured but
+        not for this problem, comma-separated, when the problem was measured in one mode only (else None).
     """
     if "singular_safe" not in df.columns:  # a frame not made by aggregate.tidy: the built-in table
         df = df.assign(singular_safe=[methods.singular_safe({}, f, m) for f, m in zip(df["family"], df["method"], strict=True)])
     pool = df if include_peers else df[df["family"].eq(DETGRAD)]
     failed = _failed_keys(pool)
+    measured = measured_modes(pool) if mode is None else {}
+    run_modes = {m for modes in measured.values() for m in modes}
     if mode is not None:
         pool = pool[pool["mode"].eq(mode)]
     speed_col = "speedup_best" if mode is None else "speedup"
@@ -120,6 +146,7 @@ def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = 
         safe = grp[grp["singular_safe"].fillna(False).astype(bool)]
         status = _builtin_status(base_by.get(key, pd.DataFrame()), failed, key)
         row = dict(zip(PROBLEM_AXES, key, strict=True), scope=mode or "any", builtin_status=status)
+        row["not_measured"] = _not_measured(measured.get(key, ()), run_modes)
 
         best = safe.iloc[0] if len(safe) else None
         if best is not None:

@@ -139,6 +139,12 @@ def _recommendation_text(rec: pd.DataFrame, runs: Sequence[tuple[dict[str, Any],
         f"- `{tables.UNSAFE_COLUMN}`: a faster method that is not singular-safe (it raises or returns NaN on a singular "
         "matrix), with its speedup; take it only if your inputs can never be singular.",
     ]
+    if len(rec) and rec["not_measured"].map(lambda v: isinstance(v, str)).any():
+        lines.insert(
+            1,
+            "- `use` with `…; graph and xla not measured` (or whichever modes): the run measured that problem in one "
+            "compile mode only, so its answer never competed with the other modes.",
+        )
     if modes > 1:
         lines.append(
             "- `eager` / `graph` / `XLA`: the singular-safe answer for code fixed to that compile mode, and its time per call."

@@ -113,6 +113,18 @@ def _pick(name: Any, mode: Any) -> str:
     return f"{name} ({mode})" if isinstance(name, str) else ""
 
 
+def fmt_not_measured(modes: Any) -> str:
+    """``graph and xla not measured`` from :func:`~detgrad.publish.recommend.recommend`'s ``not_measured``; empty if None."""
+    names = [m for m in modes.split(",") if m] if isinstance(modes, str) else []
+    return f"{' and '.join(names)} not measured" if names else ""
+
+
+def fmt_answer(name: Any, mode: Any, not_measured: Any = None) -> str:
+    """``auto (eager)``, or ``auto (eager; graph and xla not measured)`` for a problem measured in that mode only."""
+    note = fmt_not_measured(not_measured)
+    return f"{name} ({mode}{'; ' + note if note else ''})" if isinstance(name, str) else ""
+
+
 NO_SAFE = "no singular-safe method passed"
 
 
@@ -129,7 +141,9 @@ def _vs_builtin(sp: Any, lo: Any, hi: Any, status: Any) -> str:
     text = fmt_speedup(sp, lo, hi)
     if text:
         return text
-    return f"builtin {status}" if isinstance(status, str) and status != "ok" else ("no builtin" if status is None else "")
+    if not isinstance(status, str):  # None, or NaN once pandas has held it: the problem has no builtin cell
+        return "no builtin"
+    return f"builtin {status}" if status != "ok" else ""
 
 
 def _problem(values: tuple) -> tuple:
@@ -146,9 +160,10 @@ def _mode_answer(best: Any, best_s: Any, unsafe: Any) -> str:
 def recommendation(rec: pd.DataFrame, per_mode: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Readable recommendation table from :func:`detgrad.publish.recommend.recommend`.
 
-    One row per problem: ``use`` (fastest singular-safe method that passed the check, at its fastest mode), its
-    time per call, ``vs builtin`` (speedup over builtin's fastest mode, with its interval when measured paired; or why
-    there is none), :data:`UNSAFE_COLUMN` (a faster method that is not singular-safe, with its speedup) and, with
+    One row per problem: ``use`` (fastest singular-safe method that passed the check, at its fastest mode, and which
+    of the run's modes were not measured for a problem measured in one mode only), its time per call, ``vs builtin``
+    (speedup over builtin's fastest mode, with its interval when measured paired; or why there is none),
+    :data:`UNSAFE_COLUMN` (a faster method that is not singular-safe, with its speedup) and, with
     ``per_mode`` (``{mode: recommend(df, mode=mode)}``), one column per compile mode naming that mode's answer and
     its time.  The device column is left out when there is one device.
     """
@@ -161,7 +176,10 @@ def recommendation(rec: pd.DataFrame, per_mode: dict[str, pd.DataFrame] | None =
             "n": rec["n"],
             "batch": rec["batch"],
             **{a: rec[a].map(fmt_num) for a in axes},
-            "use": [_pick(b, m) or NO_SAFE for b, m in zip(rec["best"], rec["best_mode"], strict=True)],
+            "use": [
+                fmt_answer(b, m, nm) or (f"{NO_SAFE} ({fmt_not_measured(nm)})" if isinstance(nm, str) else NO_SAFE)
+                for b, m, nm in zip(rec["best"], rec["best_mode"], rec["not_measured"], strict=True)
+            ],
             "time/call": rec["best_s"].map(fmt_time),
             "vs builtin": [
                 _vs_builtin(*v)

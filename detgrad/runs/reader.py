@@ -54,8 +54,10 @@ def _run_file_in(p: Path) -> Path:
     if (p / run_file_name()).is_file():
         return p / run_file_name()
     shards = sorted(q.name for q in p.glob(SHARD_FILES))
-    hint = f"its shard files ({', '.join(shards)})" if shards else "a run file (.jsonl)"
-    raise DetgradError(f"{p}: a directory without run.jsonl; give {hint}")
+    if shards:
+        files = ", ".join(shards)
+        raise DetgradError(f"{p}: a directory without run.jsonl; merge its shard files ({files}) with `detgrad merge {p}`")
+    raise DetgradError(f"{p}: a directory without run.jsonl; give a run file (.jsonl)")
 
 
 def load_run(path: str | PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -5,6 +5,11 @@ Header::
     {"kind": "header", "schema": "detgrad-run", "schema_version": 2, "run_id", "created",
      "spec": {...}, "environment": {...}}
 
+``spec.shard`` is ``"K/N"`` in the file of shard K of N (``run.shard-K-of-N.jsonl``), else null.
+Written by ``detgrad sweep`` and optional for readers: ``methods`` (each method's facts) and
+``planned_cells`` (how many cells the run, or its shard, was to measure); a merged file adds
+``merged_from`` (the run ids of its parts) and, when merged incomplete, ``merge_gaps``.
+
 Record (one per cell, appended and flushed as its group finishes)::
 
     {"kind": "cell", "key", "family", "method", "mode", "target", "n", "batch", "dtype",

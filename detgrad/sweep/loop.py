@@ -150,11 +150,15 @@ def precheck(cell: Cell, settings: dict[str, Any]) -> str | None:
     return problem
 
 
-def worker_log(out_dir: Path, threads: int) -> Path:
-    return Path(out_dir) / f"worker-threads{threads}.log"
+def worker_log(out_dir: Path, threads: int, shard: tuple[int, int] | None = None) -> Path:
+    """The worker's stderr log; one per shard, since the shards of a sweep may share ``out_dir`` at the same time."""
+    suffix = "" if shard is None else f".shard-{shard[0]}-of-{shard[1]}"
+    return Path(out_dir) / f"worker-threads{threads}{suffix}.log"
 
 
-def start_worker_early(data: dict[str, Any], out_dir: str | os.PathLike[str]) -> Worker | None:
+def start_worker_early(
+    data: dict[str, Any], out_dir: str | os.PathLike[str], shard: tuple[int, int] | None = None
+) -> Worker | None:
     """Start the first worker from raw (unvalidated) spec data, so its TensorFlow import
     overlaps the parent's; None when the data is too broken to guess its configuration."""
     try:
@@ -163,7 +167,7 @@ def start_worker_early(data: dict[str, Any], out_dir: str | os.PathLike[str]) ->
         logical = int((data.get("settings") or {}).get("logical_cpus", 0))
     except (TypeError, ValueError, IndexError, AttributeError):
         return None
-    return Worker(threads, logical, worker_log(Path(out_dir), threads))
+    return Worker(threads, logical, worker_log(Path(out_dir), threads, shard))
 
 
 def group_cells(cells: list[Cell]) -> list[list[Cell]]:
@@ -198,7 +202,7 @@ class Sweep:
         if config not in self._workers:
             for other in list(self._workers):
                 self._workers.pop(other).close()
-            self._workers[config] = Worker(*config, worker_log(self.out_dir, threads))
+            self._workers[config] = Worker(*config, worker_log(self.out_dir, threads, self.shard))
         return self._workers[config]
 
     def _drop_worker(self, threads: int) -> None:
@@ -229,6 +233,7 @@ class Sweep:
             spec["test_slowdown"] = os.environ[SLOWDOWN_HOOK]
         header = make_header(spec, env)
         header["methods"] = methods_info({c.method for c in self.cells if c.family == "detgrad"})
+        header["planned_cells"] = len(self.cells)  # of this shard: lets a merge tell a finished shard from a cut one
         return RunWriter(self.path, header), []
 
     def _measure(self, cell: Cell) -> dict[str, Any]:
