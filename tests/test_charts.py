@@ -6,8 +6,11 @@ import pytest
 from synthetic import cell, demo_cells, header
 
 from detgrad.publish import aggregate, charts
-from detgrad.publish.charts.style import COLORS, save, style
+from detgrad.publish.charts.style import save, style
 from detgrad.publish.compare import compare_frames
+from detgrad.publish.methods import LOOKS
+
+COLORS = {name: entry.color for name, entry in LOOKS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,8 @@ def test_best_mode_includes_peers_dashed(df):
     assert "jax.slogdet" in _legend(fig) and "numpy.det" in _legend(fig)
     assert style("jax.slogdet")["linestyle"] == "--" and style("lu")["linestyle"] == "-"
     assert (style("lu")["color"], style("lu")["marker"]) == ("#0072B2", "o")  # fixed per method, from the palette
-    assert len({(style(m)["color"], style(m)["marker"]) for m in COLORS}) == len(COLORS)  # no two methods alike
+    assert len({(style(m)["color"], style(m)["marker"]) for m in [*LOOKS, "jax.slogdet", "numpy.det"]}) == len(LOOKS) + 2
+    assert style("jax.slogdet")["color"] == LOOKS["jax.jit"].color  # a peer's other method: its framework's colour
 
 
 def test_time_vs_batch(df):

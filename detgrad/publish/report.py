@@ -122,8 +122,10 @@ def _intro(df: pd.DataFrame, n_runs: int) -> list[str]:
         "Times are seconds per call of value + gradient for the whole batch (median of the raw samples); "
         "`speedup` is TF builtin's time / the method's time on the same device (>1: faster)."
     )
-    if df["family"].ne(aggregate.DETGRAD).any():
-        text += "  Peers (`jax.*`, `torch.*`, `numpy.*`) are other frameworks, shown for reference, not detgrad methods."
+    peers = methods.series_order(df.loc[df["family"].ne(aggregate.DETGRAD), "series"])
+    if peers:
+        names = ", ".join(f"`{p}`" for p in peers)
+        text += f"  Peers ({names}) are other frameworks, shown for reference, not detgrad methods."
     return [text, ""]
 
 

@@ -1,8 +1,8 @@
 """One chart style for every detgrad figure: fixed colour and marker per method, Agg backend, PNG + SVG.
 
-Colours are the Okabe–Ito colour-blind-safe palette; each method keeps its
-colour and marker in every chart, peers (jax, torch, numpy) are dashed so they
-read as "not a detgrad method".  Unsupported and failed cells are drawn with
+Each method keeps the colour, marker and legend position of its entry in
+:data:`detgrad.publish.methods.LOOKS` in every chart; peers (jax, torch, numpy)
+are dashed so they read as "not a detgrad method".  Unsupported and failed cells are drawn with
 text under the panel (:func:`note_missing`) — never as a marker where a measurement could be — and
 never dropped.
 """
@@ -21,30 +21,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-METHOD_ORDER = ["lu", "auto", "guarded", "eigenlu", "slogdet", "inverse", "closed", "tiny", "builtin"]
-PEER_ORDER = ["jax", "torch", "numpy"]
-COLORS = {
-    "lu": "#0072B2",  # blue
-    "slogdet": "#D55E00",  # vermillion
-    "inverse": "#009E73",  # bluish green
-    "closed": "#CC79A7",  # reddish purple
-    "tiny": "#882255",  # wine
-    "auto": "#332288",  # indigo
-    "guarded": "#DDCC77",  # sand
-    "blocklu": "#117733",  # green
-    "eigenlu": "#44AA99",  # teal
-    "builtin": "#000000",  # black: the baseline
-    "jax": "#E69F00",  # orange
-    "torch": "#56B4E9",  # sky blue
-    "numpy": "#999999",  # grey
-}
-MARKERS = {
-    "lu": "o", "auto": "*", "guarded": "p", "blocklu": "d", "eigenlu": "X", "slogdet": "s", "inverse": "^",
-    "closed": "D", "tiny": "P", "builtin": "v", "jax": "<", "torch": ">", "numpy": "h",
-}  # fmt: skip
+from detgrad.publish.methods import look, series_order  # noqa: E402
+
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
 MODE_ORDER = ["eager", "graph", "xla"]
-_SPARE = [("#AA4499", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 RC = {
     "figure.dpi": 100,
@@ -75,36 +55,13 @@ def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def family_of(series: str) -> str:
-    """``jax.slogdet`` -> ``jax``; detgrad method names map to themselves."""
-    return series.split(".", 1)[0]
-
-
 def style(series: str) -> dict[str, Any]:
-    """Line kwargs (colour, marker, linestyle) for a series name; stable across charts."""
-    fam = family_of(series)
-    key = series if series in COLORS else fam
-    if key in COLORS:
-        color, marker = COLORS[key], MARKERS[key]
-    else:
-        color, marker = _SPARE[sum(map(ord, series)) % len(_SPARE)]
-    peer = fam in PEER_ORDER
-    return {"color": color, "marker": marker, "linestyle": "--" if peer else "-"}
+    """Line kwargs (colour, marker, linestyle) for a series name, from :data:`detgrad.publish.methods.LOOKS`.
 
-
-def series_order(names: Iterable[str]) -> list[str]:
-    """detgrad methods in :data:`METHOD_ORDER`, then peers, then anything else alphabetically."""
-    names = list(dict.fromkeys(names))
-
-    def rank(s: str) -> tuple[int, int, str]:
-        if s in METHOD_ORDER:
-            return (0, METHOD_ORDER.index(s), s)
-        fam = family_of(s)
-        if fam in PEER_ORDER:
-            return (1, PEER_ORDER.index(fam), s)
-        return (2, 0, s)
-
-    return sorted(names, key=rank)
+    The same in every chart; peers are dashed so they read as "not a detgrad method".
+    """
+    entry = look(series)
+    return {"color": entry.color, "marker": entry.marker, "linestyle": "--" if entry.peer else "-"}
 
 
 def ordered(values: Iterable[str], order: Sequence[str]) -> list[str]:
