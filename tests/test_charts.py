@@ -155,3 +155,26 @@ def test_peer_names_as_users_write_them():
     assert aggregate.series_name("torch", "torch") == "torch" and aggregate.series_name("numpy", "numpy") == "numpy"
     assert aggregate.series_name("detgrad", "lu") == "lu"
     assert style("torch")["linestyle"] == "--" and style("numpy")["linestyle"] == "--"  # peers dashed
+
+
+def _visible_tick_values(axis):
+    axis.figure.canvas.draw()
+    lo, hi = sorted(axis.get_view_interval())
+    return [v for v, t in zip(axis.get_majorticklocs(), axis.get_ticklabels(), strict=True) if lo <= v <= hi and t.get_text()]
+
+
+def test_swept_ticks_thin_to_spread_powers_of_two():
+    import matplotlib.pyplot as plt
+
+    from detgrad.publish.charts.style import log_int_axis
+
+    grid = [1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]
+    fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ax.plot(grid, grid)
+    log_int_axis(ax, grid)
+    shown = _visible_tick_values(ax.xaxis)
+    assert shown[0] == 1 and shown[-1] == 2048 and 3 not in shown and 3 <= len(shown) < len(grid)
+    assert list(ax.xaxis.get_minorticklocs()) == [v for v in grid if v not in shown]  # every size keeps a tick mark
+    fig.set_size_inches(12, 1.5)
+    assert _visible_tick_values(ax.xaxis) == grid  # room for all: all labelled
+    plt.close(fig)

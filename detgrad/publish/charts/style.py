@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from detgrad.publish.charts import ticks  # noqa: E402
 from detgrad.publish.methods import look, series_order  # noqa: E402
 
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
@@ -121,32 +123,48 @@ def _time_label(seconds: float, _pos: Any = None) -> str:
     return ""  # pragma: no cover
 
 
-def log_time_axis(ax: Any, axis: str = "y") -> None:
-    """Log scale in seconds with tick labels like ``10 µs`` / ``1 ms``."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+def log_time_axis(ax: Any, axis: str = "y", label_top: bool = False) -> None:
+    """Log scale in seconds with tick labels like ``10 µs`` / ``1 ms`` that never collide.
+
+    Decades are labelled (with 2 and 5 steps on a narrow axis, so a panel never shows one label alone);
+    labels that would touch are dropped when the figure is drawn (:class:`~.ticks.FittingLocator`).
+    With ``label_top`` the axis is extended to the 1-2-5 step at or above its largest value, and that
+    step is labelled, so the reader can read the maximum off the axis.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
-    narrow = lo > 0 and hi / lo < 30  # less than ~1.5 decades: label 1-2-5 steps too
-    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+    top = None
+    if label_top:
+        values = [v for line in ax.get_lines() for v in np.asarray(line.get_ydata() if axis == "y" else line.get_xdata(), float)]
+        finite = [v for v in values if np.isfinite(v) and v > 0]
+        if finite:
+            lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+            top = ticks.nice_ceil(max(finite))
+            (ax.set_ylim if axis == "y" else ax.set_xlim)(lo, max(hi, top))
+    target.set_major_locator(ticks.FittingLocator(ticks.time_candidates(top)))
     target.set_major_formatter(FuncFormatter(_time_label))
     target.set_minor_formatter(NullFormatter())
 
 
 def log_int_axis(ax: Any, values: Iterable[float], axis: str = "x", base: int = 2) -> None:
-    """Log scale whose ticks are exactly the swept integer ``values`` (n or batch)."""
+    """Log scale at the swept integer ``values`` (n or batch): a tick mark at each, a label where it fits.
+
+    Labels that would touch are dropped when the figure is drawn, keeping the first and last size and
+    evenly spread powers of two (:func:`~.ticks.swept_candidates`); every swept value keeps its tick mark.
+    """
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log", base=base)
     vals = sorted({int(v) for v in values})
     if vals:
-        target.set_major_locator(FixedLocator(vals))
+        target.set_major_locator(ticks.FittingLocator(ticks.swept_candidates(vals)))
     fmt = ScalarFormatter()
     fmt.set_scientific(False)
     target.set_major_formatter(fmt)
-    target.set_minor_locator(NullLocator())
+    target.set_minor_locator(FixedLocator(vals) if vals else NullLocator())
     target.set_minor_formatter(NullFormatter())
 
 
@@ -174,10 +192,13 @@ def plot_measured(ax: Any, x: Sequence[float], y: Sequence[float], grid: Iterabl
         ax.plot([xs[i] for i in run], [ys[i] for i in run], **kw)
 
 
-def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str) -> None:
-    """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels."""
+def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str, label_top: bool = False) -> None:
+    """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels.
+
+    ``label_top``: extend the time axis to a labelled 1-2-5 step at or above its largest value (:func:`log_time_axis`).
+    """
     log_int_axis(ax, x_values, "x")
-    log_time_axis(ax)
+    log_time_axis(ax, label_top=label_top)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
