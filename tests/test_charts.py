@@ -163,6 +163,24 @@ def _visible_tick_values(axis):
     return [v for v, t in zip(axis.get_majorticklocs(), axis.get_ticklabels(), strict=True) if lo <= v <= hi and t.get_text()]
 
 
+@pytest.mark.parametrize("slowest", [14.0, 3.0, 0.7, 9.5])
+def test_compile_time_axis_labels_its_largest_value(slowest):
+    # the slowest compile (14 s) sits above the last decade label (10 s): the axis must reach a labelled 20 s
+    cells = [
+        cell(samples=[1e-3] * 3, method=m, mode=mode, n=n, trace_s=t * slowest / 2.0)
+        for m, t in (("lu", 2.0), ("builtin", 0.01))
+        for mode in ("graph", "xla")
+        for n in (4, 16, 64)
+    ]
+    fig = charts.compile_time(aggregate.tidy([(header(), cells)]))
+    for ax in fig.axes:
+        labelled = _visible_tick_values(ax.yaxis)
+        assert max(labelled) >= slowest and max(labelled) <= ax.get_ylim()[1], (slowest, labelled)
+        assert max(labelled) <= 2.5 * slowest  # the next 1-2-5 step, not a decade away
+        label = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert ax.yaxis.get_major_formatter()(max(labelled)) in label
+
+
 def test_swept_ticks_thin_to_spread_powers_of_two():
     import matplotlib.pyplot as plt
 
