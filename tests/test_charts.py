@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from synthetic import cell, demo_cells, header
 
@@ -97,12 +98,14 @@ def test_device_speedup(df):
 
 
 def test_loss_curve(tmp_path):
-    fig = charts.loss_curve({"lu": [1.0, 0.5, 0.25], "builtin": [1.0, 0.6, 0.3]})
+    fig = charts.loss_curve({"lu": [1.0, 0.1, 0.01], "builtin": [1.0, 0.2, 0.03]})
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "optimisation step"
     assert _legend(fig) == ["lu", "builtin"]
     assert len(ax.get_lines()) == 2
     assert save(fig, tmp_path, "loss", ("png",))[0].exists()
+    narrow = charts.loss_curve({"lu": [0.38, 0.36, 0.34]})  # less than a decade: linear, plain labels
+    assert narrow.axes[0].get_yscale() == "linear" and "log" not in narrow.axes[0].get_ylabel()
 
 
 def test_charts_show_one_condition_number_per_point():
@@ -196,3 +199,26 @@ def test_swept_ticks_thin_to_spread_powers_of_two():
     fig.set_size_inches(12, 1.5)
     assert _visible_tick_values(ax.xaxis) == grid  # room for all: all labelled
     plt.close(fig)
+
+
+def loss_curve_markers(fig) -> dict[str, tuple[str, str, frozenset[int]]]:
+    """Per legend entry of a loss chart: (colour, marker, steps where its markers are drawn)."""
+    ax = fig.axes[0]
+    out = {}
+    for line in ax.get_lines():
+        start, every = line.get_markevery()
+        steps = frozenset(range(start, len(line.get_xdata()), every))
+        out[line.get_label()] = (line.get_color(), line.get_marker(), steps)
+    return out
+
+
+def test_loss_curve_keeps_every_method_visible_where_curves_coincide():
+    names = [n for n in LOOKS if not LOOKS[n].peer]  # every detgrad method, identical curves (the seed problem)
+    curve = list(0.9 ** np.arange(50))
+    fig = charts.loss_curve({n: curve for n in names})
+    assert _legend(fig) == names
+    marks = loss_curve_markers(fig)
+    assert len({(c, m) for c, m, _ in marks.values()}) == len(names)  # one colour and marker each
+    steps = [s for _, _, s in marks.values()]
+    assert all(len(s) >= 4 for s in steps)  # markers along the whole curve
+    assert len(frozenset().union(*steps)) == sum(len(s) for s in steps)  # never on one another's steps
