@@ -45,6 +45,20 @@ def test_time_vs_n(df, tmp_path):
     assert [p.name for p in paths] == ["tvn.png", "tvn.svg"] and all(p.stat().st_size > 1000 for p in paths)
 
 
+def test_chart_saved_as_pdf_keeps_the_outside_legend(df, tmp_path):
+    import re
+
+    from PIL import Image
+
+    png, pdf = save(charts.time_vs_n(df, mode="xla"), tmp_path, "tvn", ("png", "pdf"))
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/FontFile2" in data  # TrueType embedded: text stays text
+    x0, y0, x1, y1 = map(float, re.search(rb"/MediaBox \[ *([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) *\]", data).groups())
+    width, height = Image.open(png).size  # the same tight box, legend included, at 150 dpi
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(width / height, rel=0.02)
+    assert (x1 - x0) / 72 == pytest.approx(width / 150, rel=0.02)
+
+
 def test_best_mode_includes_peers_dashed(df):
     fig = charts.time_vs_n(df)
     assert "jax.slogdet" in _legend(fig) and "numpy.det" in _legend(fig)

@@ -43,6 +43,7 @@ RC = {
     "lines.linewidth": 1.6,
     "lines.markersize": 5,
     "svg.fonttype": "none",
+    "pdf.fonttype": 42,  # TrueType: text stays text in a PDF (editable, searchable), as in the SVG
 }
 
 
@@ -103,7 +104,8 @@ def finish(fig: Figure, title: str) -> Figure:
 
 
 def save(fig: Figure, out_dir: str | Path, stem: str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save ``fig`` as ``out_dir/stem.png`` and ``.svg`` (legend outside kept), close it, return the paths."""
+    """Save ``fig`` as ``out_dir/stem.<fmt>`` for each of ``formats`` (png, svg, pdf; legend outside kept),
+    close it, return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
