@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from synthetic import cell, demo_cells, header
 
 from detgrad.publish import aggregate, charts
-from detgrad.publish.charts.style import save, style
+from detgrad.publish.charts.style import save, style, text_color
 from detgrad.publish.compare import compare_frames
 from detgrad.publish.methods import LOOKS
 
@@ -85,6 +86,10 @@ def test_speedup_heatmap_annotates_and_marks_status(df):
     assert texts.count("unsupported") == 4  # n = 16, 64 x batch 1, 8
     lu = next(ax for ax in fig.axes if ax.get_title() == "lu")
     assert all(t.get_text().endswith("×") for t in lu.texts)
+    # titles in the method's colour, darkened where it would not read on white (sand, orange)
+    assert lu.title.get_color() == pytest.approx(to_rgb(LOOKS["lu"].color))  # blue reads as it is
+    orange = text_color("jax.jit")
+    assert orange != pytest.approx(to_rgb(LOOKS["jax.jit"].color)) and max(orange) < max(to_rgb(LOOKS["jax.jit"].color))
     assert any("speedup over builtin" in ax.get_ylabel() for ax in fig.axes)  # colour bar
 
 

@@ -67,6 +67,25 @@ def style(series: str) -> dict[str, Any]:
     return {"color": entry.color, "marker": entry.marker, "linestyle": "--" if entry.peer else "-"}
 
 
+def text_color(series: str, contrast: float = 4.5) -> tuple[float, float, float]:
+    """The series' colour darkened until text in it reads on white (WCAG contrast ``contrast``: 4.5 is AA).
+
+    For titles and labels in a method's colour: sand (``guarded``) or orange lines read well, text in them does not.
+    """
+    from matplotlib.colors import to_rgb
+
+    def luminance(rgb: tuple[float, float, float]) -> float:
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    rgb = to_rgb(look(series).color)
+    for _ in range(50):
+        if 1.05 / (luminance(rgb) + 0.05) >= contrast:
+            break
+        rgb = (rgb[0] * 0.95, rgb[1] * 0.95, rgb[2] * 0.95)
+    return rgb
+
+
 def ordered(values: Iterable[str], order: Sequence[str]) -> list[str]:
     """Unique ``values`` in ``order`` first, unknown ones after, alphabetically."""
     vals = {v for v in values if isinstance(v, str)}
