@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from synthetic import cell, demo_cells, header
 
 from detgrad.publish import aggregate, charts
-from detgrad.publish.charts.style import COLORS, save, style
+from detgrad.publish.charts.style import save, style, text_color
 from detgrad.publish.compare import compare_frames
+from detgrad.publish.methods import LOOKS
+
+COLORS = {name: entry.color for name, entry in LOOKS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +46,27 @@ def test_time_vs_n(df, tmp_path):
     assert [p.name for p in paths] == ["tvn.png", "tvn.svg"] and all(p.stat().st_size > 1000 for p in paths)
 
 
+def test_chart_saved_as_pdf_keeps_the_outside_legend(df, tmp_path):
+    import re
+
+    from PIL import Image
+
+    png, pdf = save(charts.time_vs_n(df, mode="xla"), tmp_path, "tvn", ("png", "pdf"))
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/FontFile2" in data  # TrueType embedded: text stays text
+    x0, y0, x1, y1 = map(float, re.search(rb"/MediaBox \[ *([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) *\]", data).groups())
+    width, height = Image.open(png).size  # the same tight box, legend included, at 150 dpi
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(width / height, rel=0.02)
+    assert (x1 - x0) / 72 == pytest.approx(width / 150, rel=0.02)
+
+
 def test_best_mode_includes_peers_dashed(df):
     fig = charts.time_vs_n(df)
     assert "jax.slogdet" in _legend(fig) and "numpy.det" in _legend(fig)
     assert style("jax.slogdet")["linestyle"] == "--" and style("lu")["linestyle"] == "-"
     assert (style("lu")["color"], style("lu")["marker"]) == ("#0072B2", "o")  # fixed per method, from the palette
-    assert len({(style(m)["color"], style(m)["marker"]) for m in COLORS}) == len(COLORS)  # no two methods alike
+    assert len({(style(m)["color"], style(m)["marker"]) for m in [*LOOKS, "jax.slogdet", "numpy.det"]}) == len(LOOKS) + 2
+    assert style("jax.slogdet")["color"] == LOOKS["jax.jit"].color  # a peer's other method: its framework's colour
 
 
 def test_time_vs_batch(df):
@@ -66,6 +86,10 @@ def test_speedup_heatmap_annotates_and_marks_status(df):
     assert texts.count("unsupported") == 4  # n = 16, 64 x batch 1, 8
     lu = next(ax for ax in fig.axes if ax.get_title() == "lu")
     assert all(t.get_text().endswith("×") for t in lu.texts)
+    # titles in the method's colour, darkened where it would not read on white (sand, orange)
+    assert lu.title.get_color() == pytest.approx(to_rgb(LOOKS["lu"].color))  # blue reads as it is
+    orange = text_color("jax.jit")
+    assert orange != pytest.approx(to_rgb(LOOKS["jax.jit"].color)) and max(orange) < max(to_rgb(LOOKS["jax.jit"].color))
     assert any("speedup over builtin" in ax.get_ylabel() for ax in fig.axes)  # colour bar
 
 
@@ -93,12 +117,14 @@ def test_device_speedup(df):
 
 
 def test_loss_curve(tmp_path):
-    fig = charts.loss_curve({"lu": [1.0, 0.5, 0.25], "builtin": [1.0, 0.6, 0.3]})
+    fig = charts.loss_curve({"lu": [1.0, 0.1, 0.01], "builtin": [1.0, 0.2, 0.03]})
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "optimisation step"
     assert _legend(fig) == ["lu", "builtin"]
     assert len(ax.get_lines()) == 2
     assert save(fig, tmp_path, "loss", ("png",))[0].exists()
+    narrow = charts.loss_curve({"lu": [0.38, 0.36, 0.34]})  # less than a decade: linear, plain labels
+    assert narrow.axes[0].get_yscale() == "linear" and "log" not in narrow.axes[0].get_ylabel()
 
 
 def test_charts_show_one_condition_number_per_point():
@@ -151,3 +177,67 @@ def test_peer_names_as_users_write_them():
     assert aggregate.series_name("torch", "torch") == "torch" and aggregate.series_name("numpy", "numpy") == "numpy"
     assert aggregate.series_name("detgrad", "lu") == "lu"
     assert style("torch")["linestyle"] == "--" and style("numpy")["linestyle"] == "--"  # peers dashed
+
+
+def _visible_tick_values(axis):
+    axis.figure.canvas.draw()
+    lo, hi = sorted(axis.get_view_interval())
+    return [v for v, t in zip(axis.get_majorticklocs(), axis.get_ticklabels(), strict=True) if lo <= v <= hi and t.get_text()]
+
+
+@pytest.mark.parametrize("slowest", [14.0, 3.0, 0.7, 9.5])
+def test_compile_time_axis_labels_its_largest_value(slowest):
+    # the slowest compile (14 s) sits above the last decade label (10 s): the axis must reach a labelled 20 s
+    cells = [
+        cell(samples=[1e-3] * 3, method=m, mode=mode, n=n, trace_s=t * slowest / 2.0)
+        for m, t in (("lu", 2.0), ("builtin", 0.01))
+        for mode in ("graph", "xla")
+        for n in (4, 16, 64)
+    ]
+    fig = charts.compile_time(aggregate.tidy([(header(), cells)]))
+    for ax in fig.axes:
+        labelled = _visible_tick_values(ax.yaxis)
+        assert max(labelled) >= slowest and max(labelled) <= ax.get_ylim()[1], (slowest, labelled)
+        assert max(labelled) <= 2.5 * slowest  # the next 1-2-5 step, not a decade away
+        label = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert ax.yaxis.get_major_formatter()(max(labelled)) in label
+
+
+def test_swept_ticks_thin_to_spread_powers_of_two():
+    import matplotlib.pyplot as plt
+
+    from detgrad.publish.charts.style import log_int_axis
+
+    grid = [1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]
+    fig, ax = plt.subplots(figsize=(2.0, 1.5))
+    ax.plot(grid, grid)
+    log_int_axis(ax, grid)
+    shown = _visible_tick_values(ax.xaxis)
+    assert shown[0] == 1 and shown[-1] == 2048 and 3 not in shown and 3 <= len(shown) < len(grid)
+    assert list(ax.xaxis.get_minorticklocs()) == [v for v in grid if v not in shown]  # every size keeps a tick mark
+    fig.set_size_inches(12, 1.5)
+    assert _visible_tick_values(ax.xaxis) == grid  # room for all: all labelled
+    plt.close(fig)
+
+
+def loss_curve_markers(fig) -> dict[str, tuple[str, str, frozenset[int]]]:
+    """Per legend entry of a loss chart: (colour, marker, steps where its markers are drawn)."""
+    ax = fig.axes[0]
+    out = {}
+    for line in ax.get_lines():
+        start, every = line.get_markevery()
+        steps = frozenset(range(start, len(line.get_xdata()), every))
+        out[line.get_label()] = (line.get_color(), line.get_marker(), steps)
+    return out
+
+
+def test_loss_curve_keeps_every_method_visible_where_curves_coincide():
+    names = [n for n in LOOKS if not LOOKS[n].peer]  # every detgrad method, identical curves (the seed problem)
+    curve = list(0.9 ** np.arange(50))
+    fig = charts.loss_curve({n: curve for n in names})
+    assert _legend(fig) == names
+    marks = loss_curve_markers(fig)
+    assert len({(c, m) for c, m, _ in marks.values()}) == len(names)  # one colour and marker each
+    steps = [s for _, _, s in marks.values()]
+    assert all(len(s) >= 4 for s in steps)  # markers along the whole curve
+    assert len(frozenset().union(*steps)) == sum(len(s) for s in steps)  # never on one another's steps

@@ -69,4 +69,19 @@ def test_report_states_noise_and_complexity_threshold(tmp_path):
     assert f"1 of {measured} measured cells ({1 / measured:.0%}) are noisy" in text
     assert "`budget_s`" in text and "--threads" in text and "idle machine" in text
     assert "r² ≥ 0.9" in text and "at least 4 sizes" in text
-    assert "Peers (`jax.*`" in text
+    assert "Peers (`jax.slogdet`, `numpy.det`) are other frameworks" in text  # the run's peer series, as named in charts
+
+
+def test_report_with_pdf_charts_shows_an_image_and_links_the_pdf(tmp_path):
+    out = tmp_path / "report"
+    run = str(_run(tmp_path, ns=(64, 128)))
+    assert main(["report", run, "--out", str(out), "--format", "svg,pdf"]) == 0
+    text = (out / "README.md").read_text()
+    assert "![" in text and "](charts/time_vs_n_det_best.svg)" in text  # shown inline: the SVG
+    assert "[PDF](charts/time_vs_n_det_best.pdf)" in text
+    assert (out / "charts" / "time_vs_n_det_best.pdf").read_bytes().startswith(b"%PDF")
+    only = tmp_path / "only-pdf"
+    assert main(["report", run, "--out", str(only), "--format", "pdf"]) == 0
+    text = (only / "README.md").read_text()
+    assert not re.search(r"!\[[^\]]*\]\(charts/[^)]+\.pdf\)", text)  # a PDF is no inline image: linked only
+    assert "[PDF](charts/time_vs_n_det_best.pdf)" in text

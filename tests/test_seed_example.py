@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from detgrad.conformance import reference
-from detgrad.examples.seed_problem import max_disagreement, plot, train_all
+from detgrad.examples.seed_problem import figures, max_disagreement, plot, train_all
 
 
 def test_seed_losses_decrease_and_methods_agree(tmp_path):
@@ -21,5 +21,17 @@ def test_seed_losses_decrease_and_methods_agree(tmp_path):
     dx, dy = reference.seed_model_gradient(x, y)
     second = np.sin(x - 1e-3 * dx) ** 2 * np.cos(y - 1e-3 * dy) ** 2
     assert abs(results["sincos"]["lu"][1] - second) < 1e-14
+    # every registered method is in each chart, told apart by colour + marker, its markers on steps of its own
+    from test_charts import loss_curve_markers
+
+    from detgrad.impls.registry import METHODS
+
+    for model, fig in figures(results).items():
+        marks = loss_curve_markers(fig)
+        assert sorted(marks) == sorted(METHODS), model
+        assert [t.get_text() for t in fig.legends[0].get_texts()] == list(marks), model
+        assert len({(c, m) for c, m, _ in marks.values()}) == len(METHODS), model
+        steps = [s for _, _, s in marks.values()]
+        assert len(frozenset().union(*steps)) == sum(len(s) for s in steps), model
     files = plot(results, tmp_path)
     assert {f.suffix for f in files} == {".png", ".svg"} and all(f.stat().st_size > 0 for f in files)

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STEPS = 50
 LEARNING_RATE = 1e-3
@@ -67,20 +71,29 @@ def max_disagreement(losses: dict[str, list[float]]) -> float:
     return float(np.max(table.max(axis=0) - table.min(axis=0)))
 
 
-def plot(results: dict[str, dict[str, list[float]]], out: Path) -> list[Path]:
-    """Write one loss-curve chart per model under ``out``; return the files."""
+def figures(results: dict[str, dict[str, list[float]]]) -> dict[str, Figure]:
+    """One loss-curve chart per model: every method's curve, each with its own colour, marker and legend entry."""
     from detgrad.publish.charts import loss_curve
-    from detgrad.publish.charts.style import save
 
     titles = {
         "sincos": "det(A)² for A = [[sin x, 0], [0, cos y]], GD lr 0.001",
         "matrix": "det(A)² from A = [[1, 2], [3, 4]], GD lr 0.001",
     }
-    files: list[Path] = []
+    out = {}
     for model, losses in results.items():
         spread = max_disagreement(losses)
-        title = f"{titles[model]}\n(the {len(losses)} methods' curves overlap: largest difference {spread:.0e})"
-        fig = loss_curve(losses, title=title, ylabel="det(A)²")
+        overlap = f"the {len(losses)} methods' curves overlap, largest difference {spread:.0e}; markers staggered"
+        title = f"{titles[model]}\n({overlap})"
+        out[model] = loss_curve(losses, title=title, ylabel="det(A)²")
+    return out
+
+
+def plot(results: dict[str, dict[str, list[float]]], out: Path) -> list[Path]:
+    """Write one loss-curve chart per model under ``out`` (PNG and SVG); return the files."""
+    from detgrad.publish.charts.style import save
+
+    files: list[Path] = []
+    for model, fig in figures(results).items():
         files += save(fig, out, f"seed_loss_{model}")
     return files
 

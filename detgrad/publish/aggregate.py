@@ -95,17 +95,13 @@ def device_label(env: dict[str, Any], device: str, threads: Any = 0) -> str:
     return f"{label}, {count} thread{'s' if count > 1 else ''}" if count > 0 else label
 
 
-# A peer's one method, named as its users write it (the run file says family "jax", method "jax").
-PEER_LABEL = {"jax": "jax.jit", "torch": "torch", "numpy": "numpy"}
-
-
 def series_name(family: str, method: str) -> str:
     """Legend/row name: detgrad methods by name; a peer's own method as users write it (``jax.jit``, ``torch``,
     ``numpy``), any other peer method as ``family.method`` (e.g. ``jax.slogdet``)."""
     if family == DETGRAD:
         return str(method)
     if method == family:
-        return PEER_LABEL.get(family, str(family))
+        return methods.PEER_LABEL.get(family, str(family))
     return f"{family}.{method}"
 
 

@@ -1,22 +1,71 @@
-"""Method capabilities as the publishing layer knows them: from the run file, else a built-in table.
+"""What the publishing layer knows about each method: singular-safety fallback, chart look and display order.
+
+:data:`LOOKS` is the one home of every series' chart facts: the registry's methods (kept in step with
+``detgrad.impls.registry`` by a test) and the peers as users write them (``jax.jit``, ``torch``,
+``numpy``), each with its colour, marker and, by its position, its place in legends and tables.
+:func:`look` resolves any series name, :func:`series_order` sorts names by that order.
 
 A run file written by a current sweep carries ``header["methods"]`` (see
 :mod:`detgrad.sweep.methods_info`): per method, whether its gradient is right
 at singular input (``singular_safe``) and whether it compiles under XLA.  Older
-run files have no such map; for them :data:`KNOWN_SINGULAR_SAFE` gives the
-answer for the method names detgrad has shipped, and any other name counts as
+run files have no such map; for them :data:`KNOWN_SINGULAR_SAFE` (from :data:`LOOKS`)
+gives the answer for the method names detgrad has shipped, and any other name counts as
 not singular-safe.  Never imports TensorFlow or the registry.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+
+@dataclass(frozen=True)
+class Look:
+    """How one series is drawn and what the report assumes about it when the run file does not say.
+
+    Attributes:
+        color: line and marker colour (hex).
+        marker: matplotlib marker code.
+        singular_safe: the gradient is right at exactly singular input (fallback for run files
+            without a ``methods`` map; peers are never singular-safe).
+        peer: another framework's method (drawn dashed, never recommended).
+    """
+
+    color: str
+    marker: str
+    singular_safe: bool = False
+    peer: bool = False
+
+
+# Every series a run can hold, in display order (legends, table columns): detgrad's methods (the
+# registry's names; the default second, TF's builtin last), then the peers by the names users write.
+# Colours: Okabe-Ito and Paul Tol's colour-blind-safe palettes; no two entries share colour and marker.
+LOOKS: dict[str, Look] = {
+    "lu": Look("#0072B2", "o", singular_safe=True),  # blue
+    "auto": Look("#332288", "*", singular_safe=True),  # indigo
+    "guarded": Look("#DDCC77", "p", singular_safe=True),  # sand
+    "blocklu": Look("#117733", "d", singular_safe=True),  # green
+    "eigenlu": Look("#44AA99", "X"),  # teal
+    "slogdet": Look("#D55E00", "s"),  # vermillion
+    "inverse": Look("#009E73", "^"),  # bluish green
+    "closed": Look("#CC79A7", "D", singular_safe=True),  # reddish purple
+    "tiny": Look("#882255", "P", singular_safe=True),  # wine
+    "builtin": Look("#000000", "v"),  # black: the baseline
+    "jax.jit": Look("#E69F00", "<", peer=True),  # orange
+    "torch": Look("#56B4E9", ">", peer=True),  # sky blue
+    "numpy": Look("#999999", "h", peer=True),  # grey
+}
+# A peer's one method, named as its users write it (the run file says family "jax", method "jax").
+PEER_LABEL: dict[str, str] = {"jax": "jax.jit", "torch": "torch", "numpy": "numpy"}
+# For series no entry names (a peer's other methods such as ``jax.slogdet``, a method newer than this
+# table): a stable pick by name, never a pair of :data:`LOOKS`.
+_SPARE_COLORS = ("#AA4499", "#661100", "#6699CC", "#888833", "#AA4466", "#4477AA")
+_SPARE_MARKERS = ("8", "H", "1", "2", "3", "4")  # not "x": the accuracy chart marks failed checks with it
+
 # Whether a method's gradient is right at exactly singular input, for run files without a "methods" map.
-KNOWN_SINGULAR_SAFE: dict[str, bool] = {
-    "lu": True, "closed": True, "tiny": True, "auto": True, "guarded": True, "blocklu": True,
-    "builtin": False, "inverse": False, "slogdet": False, "eigenlu": False,
-}  # fmt: skip
+KNOWN_SINGULAR_SAFE: dict[str, bool] = {name: lk.singular_safe for name, lk in LOOKS.items() if not lk.peer}
 FROM_RUN = "run file"
 FROM_TABLE = "built-in table"
 
@@ -53,3 +102,46 @@ def describe_table() -> str:
     safe = ", ".join(f"`{m}`" for m, s in KNOWN_SINGULAR_SAFE.items() if s)
     unsafe = ", ".join(f"`{m}`" for m, s in KNOWN_SINGULAR_SAFE.items() if not s)
     return f"singular-safe: {safe}; not singular-safe: {unsafe}; any other method counts as not singular-safe"
+
+
+def family_of(series: str) -> str:
+    """The framework a series name belongs to: ``jax.slogdet`` and ``jax.jit`` -> ``jax``; detgrad names -> themselves."""
+    return series.split(".", 1)[0]
+
+
+def is_peer(series: str) -> bool:
+    """True for another framework's series (``jax.jit``, ``torch``, ``numpy.det``)."""
+    entry = LOOKS.get(series)
+    return entry.peer if entry else family_of(series) in PEER_LABEL
+
+
+def look(series: str) -> Look:
+    """The :class:`Look` of a series name: its :data:`LOOKS` entry, else a stable spare one.
+
+    A peer's other method (``jax.slogdet``) keeps its framework's colour with a spare marker; an unknown
+    name gets a spare colour and marker picked by a checksum of the name, so it looks the same in every chart.
+    """
+    if series in LOOKS:
+        return LOOKS[series]
+    pick = zlib.crc32(series.encode("utf-8"))
+    family = PEER_LABEL.get(family_of(series))
+    if family is not None:
+        return Look(LOOKS[family].color, _SPARE_MARKERS[pick % len(_SPARE_MARKERS)], peer=True)
+    return Look(_SPARE_COLORS[pick % len(_SPARE_COLORS)], _SPARE_MARKERS[(pick // len(_SPARE_COLORS)) % len(_SPARE_MARKERS)])
+
+
+def series_order(names: Iterable[str]) -> list[str]:
+    """Unique ``names`` in display order: :data:`LOOKS` order, other peer series after their framework's
+    entry, then anything else alphabetically."""
+    order = list(LOOKS)
+    names = list(dict.fromkeys(names))
+
+    def rank(s: str) -> tuple[int, int, str]:
+        if s in LOOKS:
+            return (0, order.index(s), "")
+        family = PEER_LABEL.get(family_of(s))
+        if family is not None:
+            return (0, order.index(family), s)
+        return (1, 0, s)
+
+    return sorted(names, key=rank)

@@ -1,11 +1,11 @@
 """Write a Markdown report of one or more run files: environment, headline and recommendation tables,
-every chart (PNG linked, SVG alongside), the conformance matrix, plus CSV/Markdown tables.
+every chart (PNG shown, SVG and PDF linked alongside), the conformance matrix, plus CSV/Markdown tables.
 
 Layout of ``out_dir``::
 
     README.md            the report (relative links only, safe to commit)
     tables/*.csv, *.md   cells, headline, recommendations, complexity fits, environment
-    charts/*.png, *.svg  one file pair per chart
+    charts/*.png, *.svg  one file per chart and format (``formats``: png, svg, pdf)
 
 Never imports TensorFlow; the conformance matrix arrives as pre-rendered Markdown.
 """
@@ -36,6 +36,11 @@ class Chart:
     stem: str
     caption: str
     paths: list[Path] = field(default_factory=list)
+
+    @property
+    def image(self) -> Path | None:
+        """The file a Markdown viewer shows inline: the PNG, else the SVG; ``None`` when only a PDF was written."""
+        return next((p for suffix in (".png", ".svg") for p in self.paths if p.suffix == suffix), None)
 
 
 def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart]:
@@ -122,8 +127,10 @@ def _intro(df: pd.DataFrame, n_runs: int) -> list[str]:
         "Times are seconds per call of value + gradient for the whole batch (median of the raw samples); "
         "`speedup` is TF builtin's time / the method's time on the same device (>1: faster)."
     )
-    if df["family"].ne(aggregate.DETGRAD).any():
-        text += "  Peers (`jax.*`, `torch.*`, `numpy.*`) are other frameworks, shown for reference, not detgrad methods."
+    peers = methods.series_order(df.loc[df["family"].ne(aggregate.DETGRAD), "series"])
+    if peers:
+        names = ", ".join(f"`{p}`" for p in peers)
+        text += f"  Peers ({names}) are other frameworks, shown for reference, not detgrad methods."
     return [text, ""]
 
 
@@ -241,8 +248,7 @@ def build_report(
     md = [f"# {title}", ""]
     md += answer.markdown_section(df) if len(df) else []
     for chart in [c for c in made if c.stem.startswith("relative_")]:
-        png = next((p for p in chart.paths if p.suffix == ".png"), chart.paths[0])
-        md += [f"![{chart.caption}](charts/{png.name})", ""]
+        md += [f"![{chart.caption}](charts/{chart.image.name})", ""] if chart.image else []
     md += _intro(df, len(runs))
     if len(rec):
         md += ["## Recommendations", "", _recommendation_text(raw_rec, runs, len(per_mode)), "", tables.to_markdown(rec)]
@@ -264,8 +270,8 @@ def build_report(
         md += ["## Charts", ""]
     for chart in made:
         links = " · ".join(f"[{p.suffix[1:].upper()}](charts/{p.name})" for p in chart.paths)
-        png = next((p for p in chart.paths if p.suffix == ".png"), chart.paths[0])
-        md += [f"### {chart.caption}", "", f"![{chart.caption}](charts/{png.name})", "", links, ""]
+        image = [f"![{chart.caption}](charts/{chart.image.name})", ""] if chart.image else []
+        md += [f"### {chart.caption}", "", *image, links, ""]
     md += ["## Conformance matrix", "", (check_markdown.strip() if check_markdown else CHECK_HINT), ""]
     md += ["## Files", ""]
     md += [f"- [{p.relative_to(out).as_posix()}]({p.relative_to(out).as_posix()})" for p in table_paths]

@@ -17,6 +17,7 @@ import pandas as pd
 from rich.box import Box
 
 from detgrad.publish.aggregate import PROBLEM_AXES, SECONDARY_AXES, best_modes
+from detgrad.publish.methods import series_order
 
 # Only a rule under the header (ASCII, so CI logs read the same as a terminal): rich box rows are
 # top, head, head_row, mid, row, foot_row, foot, bottom; each is left, horizontal, divider, right.
@@ -91,8 +92,6 @@ def varying_axes(df: pd.DataFrame) -> list[str]:
 
 
 def _series_order(series: pd.Series) -> list[str]:
-    from detgrad.publish.charts.style import series_order
-
     return series_order(series.unique())
 
 

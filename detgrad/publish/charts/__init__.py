@@ -4,8 +4,9 @@
 ``time_vs_size`` (time per call vs n, per matrix vs batch), ``speedup``
 (heatmaps over builtin, device vs device), ``compile_time``, ``accuracy``
 (gradient error vs condition number) and ``loss`` (training curves); the
-shared look (colour and marker per method, rc, axes, notes listing cells
-without a measurement) and :func:`save` (PNG + SVG) are in ``style``.  Every
+shared look (rc, axes, notes listing cells without a measurement, each
+method's colour and marker from :data:`detgrad.publish.methods.LOOKS`) and
+:func:`save` (PNG + SVG) are in ``style``.  Every
 function returns a Figure; unsupported and failed cells are listed under their
 panel (or shown as grey heatmap cells), never drawn where a measurement could be
 and never dropped.  Never imports

@@ -11,7 +11,11 @@ from detgrad.publish.charts import style as look
 
 @look.styled
 def compile_time(df: pd.DataFrame, target: str = "det", dtype: str = "float64", batch: int | None = None) -> Figure:
-    """Tracing + XLA compile time of the first call (``trace_s``) vs n; columns compile mode, rows device."""
+    """Tracing + XLA compile time of the first call (``trace_s``) vs n; columns compile mode, rows device.
+
+    Each panel's time axis reaches a labelled 1-2-5 step at or above its largest compile time
+    (e.g. ``20 s`` for 14 s), so the slowest compile can be read off the axis.
+    """
     sub, _ = main_condition(df[df["target"].eq(target) & df["dtype"].eq(dtype) & ~df["mode"].eq("eager")])
     batch = int(sub["batch"].min()) if batch is None and len(sub) else batch
     sub = sub[sub["batch"].eq(batch)]
@@ -30,7 +34,8 @@ def compile_time(df: pd.DataFrame, target: str = "det", dtype: str = "float64", 
                     ax.plot(ok["n"], ok["trace_s"], **look.style(s))
                     seen.add(s)
             xlabel = "matrix size n" if r == len(devices) - 1 else ""
-            look.time_axes(ax, sub["n"], f"{mode} · {dev}", xlabel, "trace + compile time (first call)" if c == 0 else "")
+            ylabel = "trace + compile time (first call)" if c == 0 else ""
+            look.time_axes(ax, sub["n"], f"{mode} · {dev}", xlabel, ylabel, label_top=True)
             bad = panel[~panel["status"].eq("ok") & panel["trace_s"].isna()]
             look.note_missing(ax, look.missing_lines(bad, "n", panel["n"], "n"))
     look.outside_legend(fig, *look.legend_handles(seen), title="method")

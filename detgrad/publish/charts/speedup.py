@@ -66,7 +66,7 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         unsafe = (
             "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].fillna(False).any()
         )
-        ax.set_title(m + (" (not singular-safe)" if unsafe else ""), color=look.style(m)["color"], fontweight="bold")
+        ax.set_title(m + (" (not singular-safe)" if unsafe else ""), color=look.text_color(m), fontweight="bold")
         ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
         ax.set_ylabel("matrix size n" if i % ncols == 0 else "")
     if image is not None:

@@ -1,8 +1,8 @@
 """One chart style for every detgrad figure: fixed colour and marker per method, Agg backend, PNG + SVG.
 
-Colours are the Okabe–Ito colour-blind-safe palette; each method keeps its
-colour and marker in every chart, peers (jax, torch, numpy) are dashed so they
-read as "not a detgrad method".  Unsupported and failed cells are drawn with
+Each method keeps the colour, marker and legend position of its entry in
+:data:`detgrad.publish.methods.LOOKS` in every chart; peers (jax, torch, numpy)
+are dashed so they read as "not a detgrad method".  Unsupported and failed cells are drawn with
 text under the panel (:func:`note_missing`) — never as a marker where a measurement could be — and
 never dropped.
 """
@@ -15,36 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-METHOD_ORDER = ["lu", "auto", "guarded", "eigenlu", "slogdet", "inverse", "closed", "tiny", "builtin"]
-PEER_ORDER = ["jax", "torch", "numpy"]
-COLORS = {
-    "lu": "#0072B2",  # blue
-    "slogdet": "#D55E00",  # vermillion
-    "inverse": "#009E73",  # bluish green
-    "closed": "#CC79A7",  # reddish purple
-    "tiny": "#882255",  # wine
-    "auto": "#332288",  # indigo
-    "guarded": "#DDCC77",  # sand
-    "blocklu": "#117733",  # green
-    "eigenlu": "#44AA99",  # teal
-    "builtin": "#000000",  # black: the baseline
-    "jax": "#E69F00",  # orange
-    "torch": "#56B4E9",  # sky blue
-    "numpy": "#999999",  # grey
-}
-MARKERS = {
-    "lu": "o", "auto": "*", "guarded": "p", "blocklu": "d", "eigenlu": "X", "slogdet": "s", "inverse": "^",
-    "closed": "D", "tiny": "P", "builtin": "v", "jax": "<", "torch": ">", "numpy": "h",
-}  # fmt: skip
+from detgrad.publish.charts import ticks  # noqa: E402
+from detgrad.publish.methods import look, series_order  # noqa: E402
+
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
 MODE_ORDER = ["eager", "graph", "xla"]
-_SPARE = [("#AA4499", "8"), ("#661100", "H")]
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 RC = {
     "figure.dpi": 100,
@@ -61,6 +43,7 @@ RC = {
     "lines.linewidth": 1.6,
     "lines.markersize": 5,
     "svg.fonttype": "none",
+    "pdf.fonttype": 42,  # TrueType: text stays text in a PDF (editable, searchable), as in the SVG
 }
 
 
@@ -75,36 +58,32 @@ def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def family_of(series: str) -> str:
-    """``jax.slogdet`` -> ``jax``; detgrad method names map to themselves."""
-    return series.split(".", 1)[0]
-
-
 def style(series: str) -> dict[str, Any]:
-    """Line kwargs (colour, marker, linestyle) for a series name; stable across charts."""
-    fam = family_of(series)
-    key = series if series in COLORS else fam
-    if key in COLORS:
-        color, marker = COLORS[key], MARKERS[key]
-    else:
-        color, marker = _SPARE[sum(map(ord, series)) % len(_SPARE)]
-    peer = fam in PEER_ORDER
-    return {"color": color, "marker": marker, "linestyle": "--" if peer else "-"}
+    """Line kwargs (colour, marker, linestyle) for a series name, from :data:`detgrad.publish.methods.LOOKS`.
+
+    The same in every chart; peers are dashed so they read as "not a detgrad method".
+    """
+    entry = look(series)
+    return {"color": entry.color, "marker": entry.marker, "linestyle": "--" if entry.peer else "-"}
 
 
-def series_order(names: Iterable[str]) -> list[str]:
-    """detgrad methods in :data:`METHOD_ORDER`, then peers, then anything else alphabetically."""
-    names = list(dict.fromkeys(names))
+def text_color(series: str, contrast: float = 4.5) -> tuple[float, float, float]:
+    """The series' colour darkened until text in it reads on white (WCAG contrast ``contrast``: 4.5 is AA).
 
-    def rank(s: str) -> tuple[int, int, str]:
-        if s in METHOD_ORDER:
-            return (0, METHOD_ORDER.index(s), s)
-        fam = family_of(s)
-        if fam in PEER_ORDER:
-            return (1, PEER_ORDER.index(fam), s)
-        return (2, 0, s)
+    For titles and labels in a method's colour: sand (``guarded``) or orange lines read well, text in them does not.
+    """
+    from matplotlib.colors import to_rgb
 
-    return sorted(names, key=rank)
+    def luminance(rgb: tuple[float, float, float]) -> float:
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    rgb = to_rgb(look(series).color)
+    for _ in range(50):
+        if 1.05 / (luminance(rgb) + 0.05) >= contrast:
+            break
+        rgb = (rgb[0] * 0.95, rgb[1] * 0.95, rgb[2] * 0.95)
+    return rgb
 
 
 def ordered(values: Iterable[str], order: Sequence[str]) -> list[str]:
@@ -144,7 +123,8 @@ def finish(fig: Figure, title: str) -> Figure:
 
 
 def save(fig: Figure, out_dir: str | Path, stem: str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save ``fig`` as ``out_dir/stem.png`` and ``.svg`` (legend outside kept), close it, return the paths."""
+    """Save ``fig`` as ``out_dir/stem.<fmt>`` for each of ``formats`` (png, svg, pdf; legend outside kept),
+    close it, return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -164,32 +144,48 @@ def _time_label(seconds: float, _pos: Any = None) -> str:
     return ""  # pragma: no cover
 
 
-def log_time_axis(ax: Any, axis: str = "y") -> None:
-    """Log scale in seconds with tick labels like ``10 µs`` / ``1 ms``."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+def log_time_axis(ax: Any, axis: str = "y", label_top: bool = False) -> None:
+    """Log scale in seconds with tick labels like ``10 µs`` / ``1 ms`` that never collide.
+
+    Decades are labelled (with 2 and 5 steps on a narrow axis, so a panel never shows one label alone);
+    labels that would touch are dropped when the figure is drawn (:class:`~.ticks.FittingLocator`).
+    With ``label_top`` the axis is extended to the 1-2-5 step at or above its largest value, and that
+    step is labelled, so the reader can read the maximum off the axis.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
-    narrow = lo > 0 and hi / lo < 30  # less than ~1.5 decades: label 1-2-5 steps too
-    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+    top = None
+    if label_top:
+        values = [v for line in ax.get_lines() for v in np.asarray(line.get_ydata() if axis == "y" else line.get_xdata(), float)]
+        finite = [v for v in values if np.isfinite(v) and v > 0]
+        if finite:
+            lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+            top = ticks.nice_ceil(max(finite))
+            (ax.set_ylim if axis == "y" else ax.set_xlim)(lo, max(hi, top))
+    target.set_major_locator(ticks.FittingLocator(ticks.time_candidates(top)))
     target.set_major_formatter(FuncFormatter(_time_label))
     target.set_minor_formatter(NullFormatter())
 
 
 def log_int_axis(ax: Any, values: Iterable[float], axis: str = "x", base: int = 2) -> None:
-    """Log scale whose ticks are exactly the swept integer ``values`` (n or batch)."""
+    """Log scale at the swept integer ``values`` (n or batch): a tick mark at each, a label where it fits.
+
+    Labels that would touch are dropped when the figure is drawn, keeping the first and last size and
+    evenly spread powers of two (:func:`~.ticks.swept_candidates`); every swept value keeps its tick mark.
+    """
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, ScalarFormatter
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log", base=base)
     vals = sorted({int(v) for v in values})
     if vals:
-        target.set_major_locator(FixedLocator(vals))
+        target.set_major_locator(ticks.FittingLocator(ticks.swept_candidates(vals)))
     fmt = ScalarFormatter()
     fmt.set_scientific(False)
     target.set_major_formatter(fmt)
-    target.set_minor_locator(NullLocator())
+    target.set_minor_locator(FixedLocator(vals) if vals else NullLocator())
     target.set_minor_formatter(NullFormatter())
 
 
@@ -217,10 +213,13 @@ def plot_measured(ax: Any, x: Sequence[float], y: Sequence[float], grid: Iterabl
         ax.plot([xs[i] for i in run], [ys[i] for i in run], **kw)
 
 
-def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str) -> None:
-    """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels."""
+def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str, label_top: bool = False) -> None:
+    """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels.
+
+    ``label_top``: extend the time axis to a labelled 1-2-5 step at or above its largest value (:func:`log_time_axis`).
+    """
     log_int_axis(ax, x_values, "x")
-    log_time_axis(ax)
+    log_time_axis(ax, label_top=label_top)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
