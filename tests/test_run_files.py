@@ -176,11 +176,3 @@ def test_accuracy_reference_and_statuses():
     assert check(a, value, bad, "det", "complex128").status == "nonfinite"
     lv, lg = reference(a, "logdet")
     assert check(a, lv + 1e-12, lg, "logdet", "complex128").status == "ok"
-
-
-def test_old_store_module_still_imports():
-    import detgrad.runs
-    import detgrad.store
-
-    for name in ("records_frame", "merge_runs", "load_run", "RunWriter", "make_record"):
-        assert getattr(detgrad.store, name) is getattr(detgrad.runs, name)
