@@ -13,7 +13,7 @@ from synthetic import cell, demo_cells, header, write_run
 
 from detgrad.cli import main
 from detgrad.errors import DetgradError
-from detgrad.publish import aggregate
+from detgrad.publish import aggregate, recommend
 from detgrad.runs.reader import RunFileWarning, load_run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ def test_recommendation_margin():
             cell(status="unsupported", method="closed"),
         ]
     )
-    rec = aggregate.recommend(df)
+    rec = recommend.recommend(df)
     assert len(rec) == 1
     r = rec.iloc[0]
     assert (r["best"], r["best_mode"], r["runner_up"]) == ("lu", "eager", "auto")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from synthetic import cell, header
 
-from detgrad.publish import aggregate, tables
+from detgrad.publish import aggregate, recommend, tables
 
 
 def _df():
@@ -42,7 +42,7 @@ def test_headline_shows_time_speedup_mode_and_status():
 
 
 def test_recommendation_table():
-    rec = tables.recommendation(aggregate.recommend(_df()))
+    rec = tables.recommendation(recommend.recommend(_df()))
     assert rec.loc[0, "use"] == "lu (xla)"
     assert rec.loc[0, "vs builtin"] == "2×"
     assert rec.loc[0, tables.UNSAFE_COLUMN] == ""  # builtin is slower: nothing faster to warn about
@@ -81,7 +81,7 @@ def test_recommendation_says_why_there_is_no_speedup():
     df = aggregate.tidy(
         [(header(), [cell(samples=[1e-3] * 3, method="lu"), cell(samples=[2e-3] * 3, method="builtin", status="wrong")])]
     )
-    rec = tables.recommendation(aggregate.recommend(df))
+    rec = tables.recommendation(recommend.recommend(df))
     assert rec.loc[0, "use"] == "lu (eager)" and rec.loc[0, "vs builtin"] == "builtin wrong"
 
 
@@ -93,7 +93,7 @@ def test_condition_numbers_stay_separate_problems():
         cell(samples=[4e-3] * 3, method="builtin", cond=1e12),
     ]
     df = aggregate.tidy([(header(), cells)])
-    rec = tables.recommendation(aggregate.recommend(df))
+    rec = tables.recommendation(recommend.recommend(df))
     assert list(rec["cond"]) == ["10", "1e+12"] and list(rec["vs builtin"]) == ["2×", "4×"]
     head = tables.headline(df)
     assert list(head["cond"]) == ["10", "1e+12"] and list(head["lu"]) == ["1 ms (2×, eager)", "1 ms (4×, eager)"]

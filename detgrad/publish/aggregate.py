@@ -196,13 +196,6 @@ def main_condition(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return df[keep], f"; {text} where several"
 
 
-def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = None) -> pd.DataFrame:
-    """Per problem the fastest right *and* singular-safe method; see :func:`detgrad.publish.recommend.recommend`."""
-    from detgrad.publish.recommend import recommend as _recommend
-
-    return _recommend(df, include_peers=include_peers, mode=mode)
-
-
 FIT_MIN_N = 64  # below it per-call dispatch, not arithmetic, sets the time: a fit there says nothing about k
 
 
