@@ -362,3 +362,28 @@ def test_eager_slogdet_singular_is_loud_and_sign_only_gradient_is_zero():
         tape.watch(y)
         sign, _ = detgrad.slogdet(y)
     np.testing.assert_array_equal(tape.gradient(sign, y).numpy(), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_guarded_slogdet_forward_mode(mode, dtype):
+    """Tangents along V, vs numpy: d log|det| = Re tr(A^{-1}V), d sign = i·sign·Im tr(A^{-1}V) (0 for real A).
+
+    A singular member (zero first pivot) keeps sign 0 and log|det| = -inf, with a non-finite tangent (loud).
+    """
+    a = np.concatenate([_regular((2, 4, 4), dtype), SINGULAR_FIRST[None].astype(dtype)])
+    v = _regular((3, 4, 4), dtype) - np.eye(4)
+
+    def run(x):
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(v)) as acc:
+            sign, logabs = detgrad.slogdet(x, method="guarded")
+        return sign, logabs, acc.jvp(sign), acc.jvp(logabs)
+
+    sign, logabs, d_sign, d_logabs = (t.numpy() for t in _compile(run, mode)(tf.constant(a)))
+    ref_sign, ref_logabs = np.linalg.slogdet(a[:2])
+    trace = np.trace(np.linalg.inv(a[:2]) @ v[:2], axis1=-2, axis2=-1)
+    np.testing.assert_allclose(sign[:2], ref_sign, rtol=1e-12)
+    np.testing.assert_allclose(logabs[:2], ref_logabs, rtol=1e-12)
+    np.testing.assert_allclose(d_logabs[:2], trace.real, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(d_sign[:2], 1j * ref_sign * trace.imag, rtol=1e-10, atol=1e-12)
+    assert sign[2] == 0 and logabs[2] == -np.inf and not np.isfinite(d_logabs[2])

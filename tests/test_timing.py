@@ -147,3 +147,124 @@ def test_slowdown_hook_names_one_method(monkeypatch):
 
     monkeypatch.setenv(SLOWDOWN_HOOK, "lu:1.2")
     assert slowdown_factor("lu") == 1.2 and slowdown_factor("builtin") is None
+
+
+def test_times_are_differences_of_a_clock_that_does_not_start_at_zero():
+    """perf_counter reads large numbers: only differences of readings may count (here from t = 1000 s)."""
+    clock = FakeClock()
+    clock.tick(1000.0)
+
+    def first():
+        clock.tick(2.0)
+
+    assert time_first_call(first, clock)[0] == 2.0
+    # 0.1 s per call, budget 0.25 s, at least one sample: the third sample ends at 0.3 s >= 0.25 s
+    t = measure(lambda i: clock.tick(0.1), TimingConfig(warmup=5, budget_s=0.25, min_samples=1, max_samples=30), clock)
+    assert len(t.samples_s) == 3
+
+
+def test_budget_is_reached_when_spent_exactly():
+    """0.125 s calls (exact in binary) and a 0.25 s budget: sampling stops after 2, not 3, samples."""
+    clock = FakeClock()
+    t = measure(lambda i: clock.tick(0.125), TimingConfig(warmup=1, budget_s=0.25, min_samples=1, max_samples=30), clock)
+    assert len(t.samples_s) == 2
+
+
+UNIT = 2.0**-13  # s: sums of whole units are exact in binary
+
+
+def test_calls_get_consecutive_indices_and_the_warm_up_is_counted():
+    """Call i works on buffer i % buffers: every call, warm-up and autorange included, gets the next index."""
+    clock = FakeClock()
+    seen = []
+
+    def call(i):
+        seen.append(i)
+        clock.tick(UNIT)
+
+    # min block 4.5 units: warm-up 2 calls; autorange k = 1 (1 unit), then k = ceil(4.5 x 1.2) = 6 (6 units >= 4.5);
+    # so 2 + 1 + 6 = 9 calls before the samples, then 3 blocks of 6
+    config = TimingConfig(warmup=2, min_block_s=4.5 * UNIT, budget_s=1.0, min_samples=3, max_samples=3)
+    t = measure(call, config, clock)
+    assert t.warmup_calls == 9 and t.calls_per_sample == 6 and t.samples_s == [UNIT] * 3
+    assert seen == list(range(9 + 18))
+
+
+def test_autorange_grows_at_most_tenfold_per_step():
+    """Target 120 calls (100 units x 1.2): k = 1 -> 10 (capped) -> 100 (capped again: 10 x 10)."""
+    clock = FakeClock()
+    config = TimingConfig(warmup=0, min_block_s=100 * UNIT, budget_s=1.0, min_samples=1, max_samples=1)
+    t = measure(lambda i: clock.tick(UNIT), config, clock)
+    assert t.calls_per_sample == 100 and t.warmup_calls == 1 + 10 + 100
+
+
+def test_autorange_at_least_doubles():
+    """A call that gets faster after its first run: 0.9 units, then 0.45; min block 1 unit.
+
+    k = 1: 0.9 -> k = max(2, ceil(1.2 / 0.9) = 2) = 2; k = 2: 0.9 -> ceil(2.67) = 3, but at least 2k = 4; 4 x 0.45 >= 1.
+    """
+    clock = FakeClock()
+    config = TimingConfig(warmup=0, min_block_s=UNIT, budget_s=1.0, min_samples=1, max_samples=1)
+    t = measure(lambda i: clock.tick((0.9 if i == 0 else 0.45) * UNIT), config, clock)
+    assert t.calls_per_sample == 4 and t.warmup_calls == 1 + 2 + 4
+
+
+def test_warm_up_stops_once_past_a_quarter_of_the_budget():
+    """0.125 s calls, budget 0.5 s: after one call exactly a quarter has passed (not past it), after two it is past."""
+    clock = FakeClock()
+    config = TimingConfig(warmup=3, budget_s=0.5, min_samples=1, max_samples=1)
+    t = measure(lambda i: clock.tick(0.125), config, clock)
+    assert t.warmup_calls == 2 + 1  # two warm-up calls, one autorange call
+
+
+def test_group_calls_get_consecutive_indices_and_the_warm_up_is_counted():
+    clock = FakeClock()
+    seen = {0: [], 1: []}
+
+    def make(j):
+        def call(i):
+            seen[j].append(i)
+            clock.tick(UNIT)
+
+        return call
+
+    config = TimingConfig(warmup=2, min_block_s=4.5 * UNIT, budget_s=1.0, min_samples=3, max_samples=3)
+    g = measure_group([make(0), make(1)], config, clock)
+    assert g.rounds == 3
+    for j, t in enumerate(g.timings):
+        assert t.warmup_calls == 9 and t.calls_per_sample == 6 and t.samples_s == [UNIT] * 3
+        assert seen[j] == list(range(9 + 18))
+
+
+def test_group_call_leaves_when_its_budget_is_spent_exactly():
+    """0.125 s calls, budget 0.25 s: each call has spent its budget after 2 rounds, not 3."""
+    clock = FakeClock()
+    config = TimingConfig(warmup=0, min_block_s=1e-3, budget_s=0.25, min_samples=1, max_samples=10)
+    g = measure_group(_group_calls(clock, [0.125, 0.125], []), config, clock)
+    assert g.rounds == 2 and [len(t.samples_s) for t in g.timings] == [2, 2]
+
+
+def test_group_orders_are_reproducible_from_the_seed():
+    """The same seed gives the same order in every round (tails of 3 calls: 6 orders each, over 10 rounds)."""
+
+    def positions(seed):
+        clock = FakeClock()
+        config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=1.0, min_samples=10, max_samples=10)
+        g = measure_group(_group_calls(clock, [1e-3] * 4, []), config, clock, seed=seed)
+        return [t.positions for t in g.timings]
+
+    assert positions(7) == positions(7)
+
+
+def test_group_call_that_fails_in_warm_up_never_enters_the_rounds():
+    clock = FakeClock()
+    tries = []
+
+    def broken(i):
+        tries.append(i)
+        raise ValueError("no kernel")
+
+    config = TimingConfig(warmup=1, min_block_s=1e-3, budget_s=0.005, min_samples=3, max_samples=100)
+    g = measure_group([broken, *_group_calls(clock, [1e-3], [])], config, clock)
+    assert tries == [0] and isinstance(g.errors[0], ValueError) and g.timings[0] is None
+    assert g.errors[1] is None and len(g.timings[1].samples_s) == g.rounds == 5
