@@ -87,11 +87,20 @@ def test_unknown_static_size_is_a_clear_error():
 
 
 def test_builtin_really_has_no_xla_kernel():
-    """The registry says builtin cannot run under XLA; check that is true."""
+    """The registry says builtin cannot run under XLA; check that is true (the raw method, past the API's check)."""
     assert not detgrad.get_method("builtin").xla
-    f = tf.function(lambda a: detgrad.det(a, method="builtin"), jit_compile=True)
+    f = tf.function(lambda a: detgrad.get_method("builtin").det(a), jit_compile=True)
     with pytest.raises(tf.errors.InvalidArgumentError):
         f(tf.eye(3, dtype=tf.float64))
+
+
+@pytest.mark.parametrize("method", [m for m in detgrad.METHODS if not detgrad.get_method(m).xla])
+def test_method_without_xla_kernel_is_one_line_error_under_xla(method):
+    """Under jit_compile a method the registry marks non-XLA raises UnsupportedError while tracing, not TF's traceback."""
+    f = tf.function(lambda a: detgrad.det(a, method=method), jit_compile=True)
+    with pytest.raises(UnsupportedError, match="cannot run under XLA") as info:
+        f(tf.eye(3, dtype=tf.float64))
+    assert "\n" not in str(info.value)
 
 
 def test_default_method_compiles_for_large_n():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from detgrad.errors import DetgradError, UnsupportedError
+from detgrad.impls.mode import execution_mode
 
 REAL_DTYPES = ("float32", "float64")
 COMPLEX_DTYPES = ("complex64", "complex128")
@@ -70,7 +71,8 @@ def as_square_matrices(a, method: Method) -> tf.Tensor:
 
     Raises:
         DetgradError: rank < 2, non-square, unknown size, integer/bool dtype.
-        UnsupportedError: a float dtype the method does not handle, or n too big.
+        UnsupportedError: a float dtype the method does not handle, n too big, or XLA (traced
+            inside ``tf.function(jit_compile=True)``) for a method without an XLA kernel.
     """
     if not isinstance(a, (tf.Tensor, tf.Variable)):
         try:
@@ -94,7 +96,7 @@ def as_square_matrices(a, method: Method) -> tf.Tensor:
     dtype = a.dtype.name
     if a.dtype.is_integer or a.dtype.is_bool:
         raise DetgradError(f"input dtype {dtype} is not differentiable; cast to one of {', '.join(ALL_DTYPES)}")
-    problem = method.support_problem(rows, dtype)
+    problem = method.support_problem(rows, dtype, execution_mode())
     if problem:
         raise UnsupportedError(problem)
     return a

@@ -23,10 +23,10 @@ is slow on CPU.
 Second order differentiates a factorization, and partial pivoting's factors have derivatives
 of size 1/d at a tiny pivot d before the last one (a numerically singular matrix), which the
 Hessian then loses to cancellation.  So derivatives beyond the first go through the complete-
-pivoting factors (the ``"lu"`` method's, right at every conformance case): forward mode
-(nested ``tf.autodiff.ForwardAccumulator``s included) factors with them from the start, and
-reverse over reverse recomputes them under a tape only when asked
-(:func:`detgrad.impls.live.live`).  Value + first-order gradient never pay for them.
+pivoting elimination of :func:`detgrad.impls.lu.det_plain` (right to second order at every rank):
+forward mode (nested ``tf.autodiff.ForwardAccumulator``s included) runs it from the start, and
+reverse over reverse recomputes the gradient as its derivative under a tape only when asked
+(:func:`detgrad.impls.live.live`, :func:`detgrad.impls.lu.cofactor_plain`).  Value + first-order gradient never pay for them.
 Cost: 2/3·n³ (LU) + 2·n³ (two solves with a full right-hand side, the triangular
 structure of ``L^{-1}P`` unused) = 8/3·n³ for value + gradient.
 
@@ -44,7 +44,7 @@ from detgrad.impls.blocklu_factor import partial_lu
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.lu import (
     adjugate_parts,
-    cofactor_from_factors,
+    cofactor_plain,
     det_from_factors,
     det_plain,
     inverse_transpose_from_factors,
@@ -131,7 +131,7 @@ def _det_flat(x):
     factors, complete = factor(x)
 
     def grad(g):
-        cof = live(cofactor(factors, complete), x, lambda y: cofactor_from_factors(lu_factor(y)))
+        cof = live(cofactor(factors, complete), x, cofactor_plain)
         return g[:, None, None] * tf.math.conj(cof)
 
     return det_from_factors(factors), grad

@@ -111,12 +111,32 @@ def det_plain(flat: tf.Tensor) -> tf.Tensor:
     return tf.cast(f.parity, flat.dtype) * head_product * tail
 
 
+def cofactor_plain(flat: tf.Tensor) -> tf.Tensor:
+    """adj(A)^T of ``(B, N, N)`` as the derivative of :func:`det_plain`, so differentiable once more at every rank.
+
+    What an outer tape differentiates for second order (via :func:`~detgrad.impls.live.live`).
+    :func:`cofactor_from_factors` is right as a value, but its derivative is not at rank <= n-2 with
+    an exact zero pivot: it sets that pivot to 1 in V, which drops V's dependence on it
+    (measured: Hessian of the 2 x 2 zero matrix 0 instead of the constant [[v11, -v10], [-v01, v00]]).
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(flat)
+        value = det_plain(flat)
+    gradient = tape.gradient(value, flat)
+    if gradient is None:
+        # no tape records here: a ForwardAccumulator taking the JVP of a gradient under XLA calls
+        # this through live()'s custom gradient with recording off; the factors' cofactor is right
+        # there except at rank <= n-2 with an exact zero pivot (tests/test_properties.py)
+        return cofactor_from_factors(lu_factor(flat))
+    return tf.math.conj(gradient)
+
+
 @tf.custom_gradient
 def _det_flat(x):
     factors = lu_factor(x)
 
     def grad(g):
-        cofactor = live(cofactor_from_factors(factors), x, lambda y: cofactor_from_factors(lu_factor(y)))
+        cofactor = live(cofactor_from_factors(factors), x, cofactor_plain)
         return g[:, None, None] * tf.math.conj(cofactor)
 
     return det_from_factors(factors), grad
