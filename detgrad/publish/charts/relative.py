@@ -11,17 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from detgrad.publish.aggregate import main_condition
 from detgrad.publish.charts import style as look
 
 DEFAULT = "auto"
-RATIO_TICKS = [1 / 64, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 64]
-
-
-def _ratio_label(x: float, _pos=None) -> str:
-    return f"{x:g}×" if x >= 1 else f"1/{1 / x:g}×"
 
 
 def _y_limits(cells: pd.DataFrame) -> tuple[float, float]:
@@ -69,20 +63,13 @@ def relative_to_builtin(df: pd.DataFrame, target: str = "det", batch: int | None
                 main = s == DEFAULT
                 kw.update(linewidth=2.8 if main else 1.2, alpha=1.0 if main else 0.75, zorder=3 if main else 2)
                 look.plot_measured(ax, rows["n"], rows["rel"], grid, **kw)
-                err = np.array([rows["rel"] - rows["rel_lo"], rows["rel_hi"] - rows["rel"]], dtype=float)
-                if np.isfinite(err).any():
-                    ax.errorbar(rows["n"], rows["rel"], yerr=np.nan_to_num(err), fmt="none", ecolor=kw["color"],
-                                elinewidth=1.0, capsize=2, alpha=kw["alpha"])  # fmt: skip
+                look.interval_bars(ax, rows["n"], rows["rel"], rows["rel_lo"], rows["rel_hi"], kw["color"], kw["alpha"])
                 seen.add(s)
-            ax.axhline(1.0, color="0.2", linewidth=1.0, linestyle="--", zorder=1)
-            ax.set_yscale("log")
-            ax.set_ylim(y_lo, y_hi)
-            ax.yaxis.set_major_locator(FixedLocator([t for t in RATIO_TICKS if y_lo <= t <= y_hi]))
-            ax.yaxis.set_major_formatter(FuncFormatter(_ratio_label))
-            ax.yaxis.set_minor_locator(NullLocator())
+            look.ratio_axis(ax, y_lo, y_hi)
             below = [s for s in look.series_order(panel["series"]) if (panel.loc[panel["series"].eq(s), "rel"] < y_lo).any()]
             if below:
-                look.note_missing(ax, [f"{', '.join(below)}: slower than {_ratio_label(y_lo)} at some n"], prefix="off the axis")
+                slower = f"{', '.join(below)}: slower than {look.ratio_label(y_lo)} at some n"
+                look.note_missing(ax, [slower], prefix="off the axis")
             look.log_int_axis(ax, grid, "x")
             vs = "builtin's fastest mode" if mode == "xla" else f"builtin, {mode}"
             ax.set_title(f"{dt} · {mode} (vs {vs})")

@@ -213,6 +213,35 @@ def plot_measured(ax: Any, x: Sequence[float], y: Sequence[float], grid: Iterabl
         ax.plot([xs[i] for i in run], [ys[i] for i in run], **kw)
 
 
+RATIO_TICKS = [1 / 64, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 64]
+
+
+def ratio_label(x: float, _pos: object = None) -> str:
+    """A speed ratio as a tick label: ``2×``, ``1/4×``."""
+    return f"{x:g}×" if x >= 1 else f"1/{1 / x:g}×"
+
+
+def ratio_axis(ax: Any, y_lo: float, y_hi: float) -> None:
+    """A log speed-ratio y axis from ``y_lo`` to ``y_hi`` (powers of 2), parity (1×) dashed, ticks at :data:`RATIO_TICKS`."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.axhline(1.0, color="0.2", linewidth=1.0, linestyle="--", zorder=1)
+    ax.set_yscale("log")
+    ax.set_ylim(y_lo, y_hi)
+    ax.yaxis.set_major_locator(FixedLocator([t for t in RATIO_TICKS if y_lo <= t <= y_hi]))
+    ax.yaxis.set_major_formatter(FuncFormatter(ratio_label))
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
+def interval_bars(ax: Any, x: Sequence[float], y: Sequence[float], lo: Sequence[float], hi: Sequence[float], color: str,
+                  alpha: float = 1.0) -> None:  # fmt: skip
+    """Error bars from ``lo`` to ``hi`` around ``y`` (a missing bound draws no bar on that side)."""
+    y, lo, hi = (np.asarray(v, dtype=float) for v in (y, lo, hi))
+    err = np.array([y - lo, hi - y], dtype=float)
+    if len(y) and np.isfinite(err).any():
+        ax.errorbar(list(x), y, yerr=np.nan_to_num(err), fmt="none", ecolor=color, elinewidth=1.0, capsize=2, alpha=alpha)
+
+
 def time_axes(ax: Any, x_values: Iterable[float], title: str, xlabel: str, ylabel: str, label_top: bool = False) -> None:
     """One panel of a time chart: log axis at the swept integer ``x_values``, log time axis, title and labels.
 

@@ -12,17 +12,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from detgrad.publish.charts import style as look
 
-RATIO_TICKS = [1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16]
 VERSION_COLORS = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377"]
 VERSION_MARKERS = ["o", "s", "^", "D", "v", "P"]
-
-
-def _ratio_label(x: float, _pos: object = None) -> str:
-    return f"{x:g}×" if x >= 1 else f"1/{1 / x:g}×"
 
 
 @look.styled
@@ -48,16 +42,8 @@ def speedup_by_version(speed: pd.DataFrame, versions: list[str], target: str = "
                 rows = panel[panel["version"].eq(version)].sort_values("n")
                 kw = {"color": VERSION_COLORS[i % len(VERSION_COLORS)], "marker": VERSION_MARKERS[i % len(VERSION_MARKERS)]}
                 look.plot_measured(ax, rows["n"], rows["speedup"], grid, linewidth=1.6, **kw)
-                err = np.array([rows["speedup"] - rows["lo"], rows["hi"] - rows["speedup"]], dtype=float)
-                if len(rows) and np.isfinite(err).any():
-                    ax.errorbar(rows["n"], rows["speedup"], yerr=np.nan_to_num(err), fmt="none", ecolor=kw["color"],
-                                elinewidth=1.0, capsize=2)  # fmt: skip
-            ax.axhline(1.0, color="0.2", linewidth=1.0, linestyle="--", zorder=1)
-            ax.set_yscale("log")
-            ax.set_ylim(y_lo, y_hi)
-            ax.yaxis.set_major_locator(FixedLocator([t for t in RATIO_TICKS if y_lo <= t <= y_hi]))
-            ax.yaxis.set_major_formatter(FuncFormatter(_ratio_label))
-            ax.yaxis.set_minor_locator(NullLocator())
+                look.interval_bars(ax, rows["n"], rows["speedup"], rows["lo"], rows["hi"], kw["color"])
+            look.ratio_axis(ax, y_lo, y_hi)
             look.log_int_axis(ax, grid, "x")
             vs = "builtin's fastest mode" if mode == "xla" else f"builtin, {mode}"
             ax.set_title(f"{dtype} · {mode} (vs {vs})")
