@@ -83,7 +83,7 @@ def _noise_line(df: pd.DataFrame) -> str:
     measured = df[df["status"].eq("ok") & df["median_s"].notna()]
     if measured.empty:
         return ""
-    share = measured["noisy"].fillna(False).astype(bool).mean()
+    share = measured["noisy"].eq(True).mean()
     return (
         f"- Noise: {share:.0%} of the timed cells have an interquartile range above {NOISY_LIMIT:.0%} of their median; "
         "speedups are per-round ratios measured side by side, and a problem whose interval straddles 1 counts as "

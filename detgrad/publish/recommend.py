@@ -143,7 +143,7 @@ def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = 
     for key, grp in ok.groupby(PROBLEM_AXES, dropna=False, sort=True):
         key = _key(key)
         grp = grp.sort_values(["median_s", "series"])
-        safe = grp[grp["singular_safe"].fillna(False).astype(bool)]
+        safe = grp[grp["singular_safe"].eq(True)]
         status = _builtin_status(base_by.get(key, pd.DataFrame()), failed, key)
         row = dict(zip(PROBLEM_AXES, key, strict=True), scope=mode or "any", builtin_status=status)
         row["not_measured"] = _not_measured(measured.get(key, ()), run_modes)

@@ -178,7 +178,7 @@ def _noise_text(df: pd.DataFrame) -> list[str]:
     measured = df[df["status"].eq("ok") & df["median_s"].notna()]
     if measured.empty:
         return []
-    noisy = int(measured["noisy"].fillna(False).astype(bool).sum())
+    noisy = int(measured["noisy"].eq(True).sum())
     share = noisy / len(measured)
     text = (
         f"{noisy} of {len(measured)} measured cells ({share:.0%}) are noisy: their interquartile range is more than "

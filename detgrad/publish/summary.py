@@ -33,7 +33,7 @@ def _status_line(df: pd.DataFrame, elapsed_s: float | None) -> str:
     line = f"{len(df)} cells{took}: " + ", ".join(parts)
     measured = df[df["status"].eq("ok") & df["median_s"].notna()]
     if len(measured):
-        noisy = int(measured["noisy"].fillna(False).astype(bool).sum())
+        noisy = int(measured["noisy"].eq(True).sum())
         line += f"; {noisy} of {len(measured)} timings noisy ({noisy / len(measured):.0%})"
         if noisy / len(measured) > 0.2:
             line += "\n(a longer budget_s, --threads N or an idle machine reduce the noise)"

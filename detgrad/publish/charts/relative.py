@@ -30,7 +30,7 @@ def _y_limits(cells: pd.DataFrame) -> tuple[float, float]:
 def relative_cells(df: pd.DataFrame, target: str, batch: int) -> pd.DataFrame:
     """ok cells of singular-safe detgrad methods (builtin excluded) at ``batch`` with ``rel``, ``rel_lo``, ``rel_hi``."""
     sub, _ = main_condition(df[df["target"].eq(target) & df["batch"].eq(batch)])
-    safe = sub["singular_safe"].fillna(False).astype(bool) if "singular_safe" in sub else False
+    safe = sub["singular_safe"].eq(True) if "singular_safe" in sub else False
     sub = sub[sub["family"].eq("detgrad") & sub["method"].ne("builtin") & safe & sub["status"].eq("ok")]
     xla = sub["mode"].eq("xla")
 

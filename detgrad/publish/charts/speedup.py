@@ -64,7 +64,7 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         ax.grid(False)
         unsafe = (
-            "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].fillna(False).any()
+            "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].eq(True).any()
         )
         ax.set_title(m + (" (not singular-safe)" if unsafe else ""), color=look.text_color(m), fontweight="bold")
         ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
