@@ -63,9 +63,7 @@ def speedup_heatmap(df: pd.DataFrame, device: str, mode: str = "best", target: s
         ax.set_xticks(range(len(batches)), [str(b) for b in batches])
         ax.set_yticks(range(len(ns)), [str(n) for n in ns])
         ax.grid(False)
-        unsafe = (
-            "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].eq(True).any()
-        )
+        unsafe = "singular_safe" in panel and panel["family"].eq("detgrad").all() and not panel["singular_safe"].eq(True).any()
         ax.set_title(m + (" (not singular-safe)" if unsafe else ""), color=look.text_color(m), fontweight="bold")
         ax.set_xlabel("batch size" if i + ncols >= len(methods) else "")
         ax.set_ylabel("matrix size n" if i % ncols == 0 else "")
@@ -83,6 +81,22 @@ def _grey_cell(x: int, y: int):
     from matplotlib.patches import Rectangle
 
     return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor="0.85", edgecolor="white", zorder=0.5)
+
+
+FINE_RATIO_TICKS = [1 / 8, 1 / 4, 1 / 2, 2 / 3, 0.8, 1, 1.25, 1.5, 2, 4, 8]
+
+
+def _fine_ratio_ticks(ax, values: pd.Series) -> None:
+    """Labelled ticks at 0.5×, 0.8×, 1.25×, 2×... over the data's range (device ratios are often within 0.5-2×)."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    ok = values[values.gt(0)]
+    lo, hi = (float(ok.min()), float(ok.max())) if len(ok) else (1.0, 1.0)
+    lo, hi = min(lo / 1.1, 0.8), max(hi * 1.1, 1.25)
+    ax.set_ylim(lo, hi)
+    ax.yaxis.set_major_locator(FixedLocator([t for t in FINE_RATIO_TICKS if lo <= t <= hi]))
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{round(v, 2):g}×")
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 @look.styled
@@ -106,16 +120,17 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
                 rows = panel[panel["series"].eq(s) & panel["mode"].eq(mode)].sort_values("n")
                 ok = rows[rows["speedup"].gt(0)]
                 if len(ok):
-                    ax.plot(ok["n"], ok["speedup"], **(look.style(s) | {"linestyle": look.MODE_LINESTYLE.get(mode, "-")}))
+                    kw = look.style(s) | {"linestyle": look.MODE_LINESTYLE.get(mode, "-")}
+                    look.plot_measured(ax, ok["n"], ok["speedup"], sorted(sub["n"].unique()), **kw)
                     modes.add(mode)
                     seen.add(s)
         ax.axhline(1.0, color="0.4", linewidth=1)
         look.log_int_axis(ax, sub["n"], "x")
         ax.set_yscale("log", base=2)
-        ax.yaxis.set_major_formatter(lambda v, _p: f"{v:g}×")
+        _fine_ratio_ticks(ax, sub["speedup"])
         ax.set_title(dt)
         ax.set_xlabel("matrix size n")
-        ax.set_ylabel("speedup (BASE time / NEW time)" if c == 0 else "")
+        ax.set_ylabel("speedup (time on BASE / time on NEW)" if c == 0 else "")
         bad = panel[~panel["speedup"].gt(0)]
         bad = bad.assign(status=bad["new_status"].where(bad["new_status"].ne("ok"), bad["base_status"]))
         look.note_missing(ax, look.missing_lines(bad, "n", panel["n"], "n"))
@@ -126,4 +141,4 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
     look.outside_legend(fig, handles, labels, title="method")
     base = ", ".join(sub["base_device"].dropna().unique()) or "BASE"
     new = ", ".join(sub["new_device"].dropna().unique()) or "NEW"
-    return look.finish(fig, f"Speedup of {new} over {base} — batch {batch}; above 1: NEW is faster")
+    return look.finish(fig, f"Speedup of {new} (NEW) over {base} (BASE), batch {batch}; above 1×: NEW is faster")
