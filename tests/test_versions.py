@@ -125,3 +125,12 @@ def test_a_case_name_with_a_bar_keeps_its_markdown_row_whole():
     row = next(line for line in text.splitlines() if "det" in line)
     assert row == "| complex64 \\|det\\|^2 | 4e-07 | **WRONG 2e+00** |"
     assert _grid(text, "eager") == {"complex64 \\|det\\|^2": {"auto": "4e-07", "builtin": "**WRONG 2e+00**"}}
+
+
+def test_a_mode_the_method_cannot_run_is_left_out_of_the_verdict():
+    """builtin has no XLA kernel: a case passing in eager and graph reads pass, not n/a; n/a only when no mode ran."""
+    passing = _both("builtin", "regular", {"eager": "pass", "graph": "pass", "xla": "n/a"})
+    assert cv.worst_verdict(passing)[0] == "pass"
+    raising = _both("builtin", "singular", {"eager": "pass", "graph": "loud", "xla": "n/a"})
+    assert cv.worst_verdict(raising)[:1] == ("loud",) and cv.worst_verdict(raising)[2] == ["graph"]
+    assert cv.worst_verdict(_both("builtin", "big", {"eager": "n/a", "xla": "n/a"}))[0] == "n/a"

@@ -51,11 +51,14 @@ def _conformance_section(checks, method: str, default: str) -> list[str]:
     versions, rows = version_matrix(checks, method)
     cases = len(rows)
     modes = sorted({o["mode"] for c in checks for o in c.outcomes if o["method"] == method})
+    ran = sorted({o["mode"] for c in checks for o in c.outcomes if o["method"] == method and o["verdict"] != "n/a"})
+    never = [m for m in modes if m not in ran]
     lines = [
         f"## `{method}` per TensorFlow version",
         "",
-        f"{cases} conformance cases × {len(modes)} modes ({', '.join(modes)}) under TF {', '.join(versions)}; a cell is the "
-        "worst verdict over the modes (**WRONG** > raises/nan > n/a > pass), with the modes named when not all of them.",
+        f"{cases} conformance cases × {len(ran)} modes ({', '.join(ran)}) under TF {', '.join(versions)}; a cell is the "
+        "worst verdict over the modes (**WRONG** > raises/nan > pass), with the modes named when not all of them."
+        + (f"  `{method}` cannot run under {', '.join(never)} (n/a in every case there)." if never else ""),
         "",
         *(failure_summary(versions, rows) or [f"- `{method}` passes every case under every version."]),
         "",

@@ -2,9 +2,11 @@
 
 Each file is one ``detgrad check`` run under one TensorFlow; :func:`version_matrix` lines the
 files up case by case.  A cell is the method's *worst* verdict over the modes it ran in,
-in the order ``wrong`` > ``loud`` (raises or NaN) > ``n/a`` > ``pass``: a case that is silently
-wrong in graph mode and raises in eager mode reads WRONG.  The modes where that worst verdict
-happened are named next to it.
+in the order ``wrong`` > ``loud`` (raises or NaN) > ``pass``: a case that is silently wrong in
+graph mode and raises in eager mode reads WRONG.  The modes where that worst verdict happened
+are named next to it.  A mode the method cannot run (``n/a``: the builtin has no XLA kernel)
+is left out of the verdict and named in the page's heading; a case that is ``n/a`` in every mode
+reads n/a.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def _version_key(version: str) -> tuple:
 def worst_verdict(outcomes: Sequence[dict]) -> tuple[str, float | None, list[str]]:
     """(worst verdict, its largest error, the modes where it happened) over one case's outcomes."""
     rank = {v: i for i, v in enumerate(WORST_FIRST)}
-    worst = min((o["verdict"] for o in outcomes), key=lambda v: rank.get(v, len(rank)))
+    ran = [o for o in outcomes if o["verdict"] != "n/a"] or list(outcomes)  # n/a only when no mode ran
+    worst = min((o["verdict"] for o in ran), key=lambda v: rank.get(v, len(rank)))
     hits = [o for o in outcomes if o["verdict"] == worst]
     errors = [o["error"] for o in hits if o.get("error") is not None]
     return worst, (max(errors) if errors else None), [o["mode"] for o in hits]
@@ -117,7 +120,7 @@ def _modes_run(checks: Sequence[CheckFile], method: str) -> list[str]:
     seen: list[str] = []
     for check in checks:
         for o in check.outcomes:
-            if o["method"] == method and o["mode"] not in seen:
+            if o["method"] == method and o["verdict"] != "n/a" and o["mode"] not in seen:
                 seen.append(o["mode"])
     return seen
 
