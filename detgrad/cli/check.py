@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  - {p}")
     else:
         ran_default = any(o.method == DEFAULT_METHOD for o in outcomes)
-        default = f"Default method {DEFAULT_METHOD!r} passes every case run" if ran_default else f"Default {DEFAULT_METHOD!r} not checked"
+        default = f"Default method {DEFAULT_METHOD!r} " + ("passes every case run" if ran_default else "not checked")
         print(f"{default}; no method except builtin is silently wrong.")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
