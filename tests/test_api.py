@@ -147,3 +147,19 @@ def test_numpy_too_new_for_the_installed_tensorflow_is_one_clear_line(monkeypatc
     assert detgrad._numpy_conflict() is None
     versions.update({"numpy": "2.1.0", "tensorflow-cpu": "2.18.0"})
     assert detgrad._numpy_conflict() is None
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nonfinite_entry_gives_nan_for_that_member_only(bad, mode):
+    """TF 2.16's det/slogdet return 0 and (0, -inf) for a NaN entry; the default must not (TF >= 2.17 gives NaN)."""
+    a = np.stack([np.eye(3), 2 * np.eye(3)])
+    a[0, 1, 2] = bad
+
+    def both(x):
+        return (detgrad.det(x), *detgrad.slogdet(x))
+
+    fn = both if mode == "eager" else tf.function(both)
+    d, sign, logabs = (t.numpy() for t in fn(tf.constant(a)))
+    assert np.isnan(d[0]) and not (np.isfinite(sign[0]) and np.isfinite(logabs[0]))
+    np.testing.assert_allclose([d[1], sign[1], logabs[1]], [8.0, 1.0, np.log(8.0)], rtol=1e-12)
