@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.base import as_square_matrices
+from detgrad.impls.base import TF_HIDES_NONFINITE_INPUT, as_square_matrices, nan_where_input_nonfinite
 from detgrad.impls.registry import get_method
 
 
@@ -29,7 +29,10 @@ def det(a, method: str | None = None) -> tf.Tensor:
         >>> detgrad.det(tf.constant([[1.0, 2.0], [3.0, 4.0]]))  # -2.0
     """
     impl = get_method(method)
-    return impl.det(as_square_matrices(a, impl))
+    x = as_square_matrices(a, impl)
+    if TF_HIDES_NONFINITE_INPUT and impl.name != "builtin":
+        return nan_where_input_nonfinite(x, impl.det(x))[0]
+    return impl.det(x)
 
 
 def slogdet(a, method: str | None = None) -> tuple[tf.Tensor, tf.Tensor]:
@@ -47,4 +50,7 @@ def slogdet(a, method: str | None = None) -> tuple[tf.Tensor, tf.Tensor]:
         complex sign is differentiable.
     """
     impl = get_method(method)
-    return impl.slogdet(as_square_matrices(a, impl))
+    x = as_square_matrices(a, impl)
+    if TF_HIDES_NONFINITE_INPUT and impl.name != "builtin":
+        return nan_where_input_nonfinite(x, *impl.slogdet(x))
+    return impl.slogdet(x)

@@ -149,15 +149,16 @@ def test_numpy_too_new_for_the_installed_tensorflow_is_one_clear_line(monkeypatc
     assert detgrad._numpy_conflict() is None
 
 
+@pytest.mark.parametrize("method", [None, "guarded", "inverse", "slogdet", "lu"])
 @pytest.mark.parametrize("mode", ["eager", "graph"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_nonfinite_entry_gives_nan_for_that_member_only(bad, mode):
-    """TF 2.16's det/slogdet return 0 and (0, -inf) for a NaN entry; the default must not (TF >= 2.17 gives NaN)."""
+def test_nonfinite_entry_gives_nan_for_that_member_only(bad, mode, method):
+    """TF 2.16's det/slogdet return 0 and (0, -inf) for a NaN entry; detgrad must not (TF >= 2.17 gives NaN)."""
     a = np.stack([np.eye(3), 2 * np.eye(3)])
     a[0, 1, 2] = bad
 
     def both(x):
-        return (detgrad.det(x), *detgrad.slogdet(x))
+        return (detgrad.det(x, method=method), *detgrad.slogdet(x, method=method))
 
     fn = both if mode == "eager" else tf.function(both)
     d, sign, logabs = (t.numpy() for t in fn(tf.constant(a)))

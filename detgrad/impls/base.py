@@ -147,3 +147,16 @@ def phase_and_log_abs(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     safe = tf.where(magnitude == 0, tf.ones_like(magnitude), magnitude)
     phase = tf.where(magnitude == 0, tf.zeros_like(x), x / tf.cast(safe, x.dtype))
     return phase, tf.math.log(magnitude)
+
+
+# TF 2.16's det and slogdet take a NaN pivot for a zero one: a matrix with a NaN or inf entry gets
+# det 0 and slogdet (0, -inf), silently finite (TF 2.17 and later return NaN; found by
+# tests/test_properties.py under tox -e oldest).  Only there, the API makes such members NaN again
+# for every method but builtin (TF unchanged, the baseline).
+TF_HIDES_NONFINITE_INPUT = tuple(int(p) for p in tf.__version__.split(".")[:2]) < (2, 17)
+
+
+def nan_where_input_nonfinite(a: tf.Tensor, *outputs: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    """``outputs`` (each of shape ``a.shape[:-2]``) with NaN for the members of ``a`` holding a NaN or inf entry."""
+    bad = tf.logical_not(tf.reduce_all(tf.math.is_finite(tf.math.abs(a)), axis=[-2, -1]))
+    return tuple(tf.where(bad, tf.cast(float("nan"), out.dtype), out) for out in outputs)

@@ -254,29 +254,15 @@ def _det_forward_mode(x: tf.Tensor) -> tf.Tensor:
     return tf.reshape(det_plain(tf.reshape(x, [-1, n, n])), tf.shape(x)[:-2])
 
 
-# TF 2.16's det and slogdet take a NaN pivot for a zero one: a matrix with a NaN or inf entry gets
-# det 0 and slogdet (0, -inf), silently finite (TF 2.17 and later return NaN; found by
-# tests/test_properties.py under tox -e oldest).  Only there, such members are made NaN again.
-TF_HIDES_NONFINITE_INPUT = tuple(int(p) for p in tf.__version__.split(".")[:2]) < (2, 17)
-
-
-def _nan_where_input_nonfinite(a: tf.Tensor, *outputs: tf.Tensor) -> tuple[tf.Tensor, ...]:
-    """``outputs`` (each of shape ``a.shape[:-2]``) with NaN for the members of ``a`` holding a NaN or inf entry."""
-    bad = tf.logical_not(tf.reduce_all(tf.math.is_finite(tf.math.abs(a)), axis=[-2, -1]))
-    return tuple(tf.where(bad, tf.cast(float("nan"), out.dtype), out) for out in outputs)
-
-
 def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``; right at singular input."""
     if a.shape[-1] == 0:
         return empty_matrix_det(a)
     if forward_mode_active(a):
-        value = _det_forward_mode(a)
-    elif tf.executing_eagerly():
-        value = _det_eager(a)
-    else:
-        value = _det_fast(a)
-    return _nan_where_input_nonfinite(a, value)[0] if TF_HIDES_NONFINITE_INPUT else value
+        return _det_forward_mode(a)
+    if tf.executing_eagerly():
+        return _det_eager(a)
+    return _det_fast(a)
 
 
 def _slogdet_cotangent(x: tf.Tensor, sign: tf.Tensor, g_sign, g_logabs) -> tf.Tensor:
@@ -356,9 +342,7 @@ def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     if a.shape[-1] == 0:
         return empty_matrix_slogdet(a)
     if forward_mode_active(a):
-        sign, logabs = _slogdet_forward_mode(a)
-    elif tf.executing_eagerly():
-        sign, logabs = _slogdet_eager(a)
-    else:
-        sign, logabs = _slogdet_fast(a)
-    return _nan_where_input_nonfinite(a, sign, logabs) if TF_HIDES_NONFINITE_INPUT else (sign, logabs)
+        return _slogdet_forward_mode(a)
+    if tf.executing_eagerly():
+        return _slogdet_eager(a)
+    return _slogdet_fast(a)
