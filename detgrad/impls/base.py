@@ -158,5 +158,6 @@ TF_HIDES_NONFINITE_INPUT = tuple(int(p) for p in tf.__version__.split(".")[:2]) 
 
 def nan_where_input_nonfinite(a: tf.Tensor, *outputs: tf.Tensor) -> tuple[tf.Tensor, ...]:
     """``outputs`` (each of shape ``a.shape[:-2]``) with NaN for the members of ``a`` holding a NaN or inf entry."""
-    bad = tf.logical_not(tf.reduce_all(tf.math.is_finite(tf.math.abs(a)), axis=[-2, -1]))
+    # a mask, not a function of a: without stop_gradient nested ForwardAccumulators in a graph fail on TF 2.16
+    bad = tf.logical_not(tf.reduce_all(tf.math.is_finite(tf.math.abs(tf.stop_gradient(a))), axis=[-2, -1]))
     return tuple(tf.where(bad, tf.cast(float("nan"), out.dtype), out) for out in outputs)
