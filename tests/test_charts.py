@@ -114,6 +114,18 @@ def test_device_speedup(df):
     assert fig.axes[0].get_ylabel().startswith("speedup")
     assert "GPU:0" in fig._suptitle.get_text()
     assert "xla mode" in _legend(fig)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "1×" in labels and "2×" in labels  # speedups 1.6-2.5 and parity: fine ticks around them
+    assert ax.get_ylim()[0] <= 0.8 and ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize(("ratio", "label"), [(2.0, "2×"), (1.25, "1.25×"), (1.0, "1×"), (0.25, "1/4×"), (0.8, "0.8×"),
+                                              (2 / 3, "0.67×"), (1 / 64, "1/64×")])  # fmt: skip
+def test_ratio_label(ratio, label):
+    from detgrad.publish.charts.style import ratio_label
+
+    assert ratio_label(ratio) == label
 
 
 def test_loss_curve(tmp_path):

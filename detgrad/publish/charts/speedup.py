@@ -83,20 +83,11 @@ def _grey_cell(x: int, y: int):
     return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor="0.85", edgecolor="white", zorder=0.5)
 
 
-FINE_RATIO_TICKS = [1 / 8, 1 / 4, 1 / 2, 2 / 3, 0.8, 1, 1.25, 1.5, 2, 4, 8]
-
-
-def _fine_ratio_ticks(ax, values: pd.Series) -> None:
-    """Labelled ticks at 0.5×, 0.8×, 1.25×, 2×... over the data's range (device ratios are often within 0.5-2×)."""
-    from matplotlib.ticker import FixedLocator, NullLocator
-
+def _device_ratio_range(values: pd.Series) -> tuple[float, float]:
+    """The y range of a device chart: the data's positive ratios with a margin, at least 0.8×-1.25×."""
     ok = values[values.gt(0)]
     lo, hi = (float(ok.min()), float(ok.max())) if len(ok) else (1.0, 1.0)
-    lo, hi = min(lo / 1.1, 0.8), max(hi * 1.1, 1.25)
-    ax.set_ylim(lo, hi)
-    ax.yaxis.set_major_locator(FixedLocator([t for t in FINE_RATIO_TICKS if lo <= t <= hi]))
-    ax.yaxis.set_major_formatter(lambda v, _p: f"{round(v, 2):g}×")
-    ax.yaxis.set_minor_locator(NullLocator())
+    return min(lo / 1.1, 0.8), max(hi * 1.1, 1.25)
 
 
 @look.styled
@@ -124,10 +115,8 @@ def device_speedup(cmp: pd.DataFrame, batch: int | None = None) -> Figure:
                     look.plot_measured(ax, ok["n"], ok["speedup"], sorted(sub["n"].unique()), **kw)
                     modes.add(mode)
                     seen.add(s)
-        ax.axhline(1.0, color="0.4", linewidth=1)
         look.log_int_axis(ax, sub["n"], "x")
-        ax.set_yscale("log", base=2)
-        _fine_ratio_ticks(ax, sub["speedup"])
+        look.ratio_axis(ax, *_device_ratio_range(sub["speedup"]), ticks=look.FINE_RATIO_TICKS)
         ax.set_title(dt)
         ax.set_xlabel("matrix size n")
         ax.set_ylabel("speedup (time on BASE / time on NEW)" if c == 0 else "")

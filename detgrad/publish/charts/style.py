@@ -214,21 +214,26 @@ def plot_measured(ax: Any, x: Sequence[float], y: Sequence[float], grid: Iterabl
 
 
 RATIO_TICKS = [1 / 64, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 64]
+# For ratios that mostly stay within 0.5-2x (one device against another).
+FINE_RATIO_TICKS = [1 / 8, 1 / 4, 1 / 2, 2 / 3, 0.8, 1, 1.25, 1.5, 2, 4, 8]
 
 
 def ratio_label(x: float, _pos: object = None) -> str:
-    """A speed ratio as a tick label: ``2×``, ``1/4×``."""
-    return f"{x:g}×" if x >= 1 else f"1/{1 / x:g}×"
+    """A speed ratio as a tick label: ``2×``, ``1.25×``, ``1/4×`` (a unit fraction), ``0.67×`` (any other ratio below 1)."""
+    if x >= 1:
+        return f"{round(x, 2):g}×"
+    inverse = 1 / x
+    return f"1/{round(inverse):g}×" if abs(inverse - round(inverse)) < 1e-9 else f"{round(x, 2):g}×"
 
 
-def ratio_axis(ax: Any, y_lo: float, y_hi: float) -> None:
-    """A log speed-ratio y axis from ``y_lo`` to ``y_hi`` (powers of 2), parity (1×) dashed, ticks at :data:`RATIO_TICKS`."""
+def ratio_axis(ax: Any, y_lo: float, y_hi: float, ticks: Sequence[float] = RATIO_TICKS) -> None:
+    """A log speed-ratio y axis from ``y_lo`` to ``y_hi``, parity (1×) dashed, labelled ticks at those of ``ticks`` in range."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     ax.axhline(1.0, color="0.2", linewidth=1.0, linestyle="--", zorder=1)
     ax.set_yscale("log")
     ax.set_ylim(y_lo, y_hi)
-    ax.yaxis.set_major_locator(FixedLocator([t for t in RATIO_TICKS if y_lo <= t <= y_hi]))
+    ax.yaxis.set_major_locator(FixedLocator([t for t in ticks if y_lo <= t <= y_hi]))
     ax.yaxis.set_major_formatter(FuncFormatter(ratio_label))
     ax.yaxis.set_minor_locator(NullLocator())
 
