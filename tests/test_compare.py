@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from synthetic import cell, header, paired_run, write_run
 
@@ -144,3 +145,181 @@ def test_terminal_output_gives_the_verdict_first_and_only_what_changed(tmp_path,
     assert len(lines) < 12
     assert main(["compare", base, new, "--all"]) == 0
     assert "not listed" not in capsys.readouterr().out
+
+
+# Known answers for the arithmetic of compare_frames, method_changes and the --fail-on gate (each test
+# written against a mutant that survived `tox -e mutation`; docs/mutation-testing.md).
+
+
+def _tidy(cells):
+    return aggregate.tidy([(header(), cells)])
+
+
+def _log(pct):
+    return np.log1p(np.asarray(pct, dtype=float) / 100.0)
+
+
+def test_a_constant_ratio_is_measured_exactly():
+    base_s = list(1e-3 * (1 + 0.05 * np.random.default_rng(3).standard_normal(9)))
+    cmp = compare.compare_frames(_tidy([cell(samples=base_s, n=16)]), _tidy([cell(samples=[1.25 * s for s in base_s], n=16)]))
+    row = cmp.iloc[0]
+    assert row["ratio"] == pytest.approx(1.25) and row["speedup"] == pytest.approx(0.8)
+    assert row["change_pct"] == pytest.approx(25.0) and row["change_lo_pct"] < 25.0 < row["change_hi_pct"]
+    assert row["verdict"] == "slower"
+    assert cmp.attrs["drift"] == pytest.approx(np.log(1.25)) and cmp.attrs["mode"] == "absolute"
+    assert list(cmp.columns[:2]) == ["key", "series"] and "index" not in cmp.columns
+
+
+def test_the_interval_treats_base_and_new_alike():
+    """Swapping the runs mirrors the log interval, also when one side is far noisier than the other."""
+    rng = np.random.default_rng(5)
+    quiet, noisy = list(1e-3 * np.exp(0.02 * rng.standard_normal(15))), list(1.1e-3 * np.exp(0.15 * rng.standard_normal(15)))
+    ab = compare.compare_frames(_tidy([cell(samples=quiet)]), _tidy([cell(samples=noisy)])).iloc[0]
+    ba = compare.compare_frames(_tidy([cell(samples=noisy)]), _tidy([cell(samples=quiet)])).iloc[0]
+    assert _log(ab["change_lo_pct"]) == pytest.approx(-_log(ba["change_hi_pct"]), rel=1e-9)
+    assert _log(ab["change_hi_pct"]) == pytest.approx(-_log(ba["change_lo_pct"]), rel=1e-9)
+    both_quiet = compare.compare_frames(_tidy([cell(samples=quiet)]), _tidy([cell(samples=quiet)])).iloc[0]
+    width = lambda r: _log(r["change_hi_pct"]) - _log(r["change_lo_pct"])  # noqa: E731
+    assert width(ab) > 3 * width(both_quiet)  # the noisy side's spread widens it
+
+
+def _steady_cells(ratios, device="CPU:0", threads=2):
+    """One cell per ratio, every round the same time (no within-run error): only the floor can widen an interval."""
+    return [cell(samples=[1e-3 * r] * 6, n=4 + i, device=device, threads=threads) for i, r in enumerate(ratios)]
+
+
+def test_the_run_to_run_floor_is_the_robust_spread_of_the_changes():
+    """Without within-run error, each interval is exp(d ± z·floor) - 1 with floor = 1.4826·MAD(d) (module docstring)."""
+    from scipy.stats import norm
+
+    ratios = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]
+    cmp = compare.compare_frames(_tidy(_steady_cells([1.0] * len(ratios))), _tidy(_steady_cells(ratios)))
+    cmp = cmp.sort_values("n")
+    d = np.log(ratios)
+    floor = 1.4826 * np.median(np.abs(d - np.median(d)))
+    assert cmp.attrs["floor"] == pytest.approx(floor) and cmp.attrs["floor_cells"] == len(ratios)
+    z, k = norm.ppf(0.975), len(ratios)
+    np.testing.assert_allclose(_log(cmp["change_lo_pct"]), d - z * floor, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(_log(cmp["change_hi_pct"]), d + z * floor, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(_log(cmp["gate_lo_pct"]), d - norm.ppf(1 - 0.05 / k) * floor, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(cmp["change_pct"], 100 * (np.asarray(ratios) - 1), rtol=1e-9)
+
+
+def test_devices_have_no_floor_and_match_across_thread_counts():
+    ratios = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]
+    base = _tidy(_steady_cells([1.0] * len(ratios), device="CPU:0", threads=1))
+    new = _tidy(_steady_cells(ratios, device="GPU:0", threads=2))
+    cmp = compare.compare_frames(base, new, by="device").sort_values("n")
+    assert len(cmp) == len(ratios) and cmp.attrs["floor"] == 0.0 and cmp.attrs["floor_cells"] == 0
+    np.testing.assert_allclose(cmp["change_lo_pct"], cmp["change_pct"], atol=1e-9)  # steady rounds: no interval
+    (base_label,), (new_label,) = set(cmp["base_device"]), set(cmp["new_device"])
+    assert base_label.startswith("CPU:0 ") and base_label.endswith("1 thread") and new_label.startswith("GPU:0 ")
+    with pytest.raises(DetgradError, match=r"unknown --by 'gpu'; valid: device$"):
+        compare.compare_frames(base, new, by="gpu")
+
+
+def test_one_cell_gate_is_one_sided_at_alpha():
+    """K = 1: the gate is the one-sided bound z(1 - α) (no Bonferroni factor), narrower than the two-sided z(1 - α/2)."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(11)
+    base, new = (_tidy([cell(samples=list(s * np.exp(0.05 * rng.standard_normal(12))))]) for s in (1e-3, 1.3e-3))
+    row = compare.compare_frames(base, new).iloc[0]
+    d = np.log(row["ratio"])
+    ratio = (d - _log(row["gate_lo_pct"])) / (d - _log(row["change_lo_pct"]))
+    assert ratio == pytest.approx(norm.ppf(0.95) / norm.ppf(0.975), rel=1e-9)
+
+
+def test_rounds_at_the_minimum_get_a_verdict_and_fewer_get_none():
+    three = compare.compare_frames(_tidy([cell(samples=[1e-3, 1.01e-3, 0.99e-3])]), _tidy([cell(samples=[2e-3] * 3)]))
+    assert three["verdict"].tolist() == ["slower"]
+    two = compare.compare_frames(_tidy([cell(samples=[1e-3, 1.01e-3])]), _tidy([cell(samples=[2e-3, 2.02e-3])]))
+    assert two["verdict"].tolist() == ["too few samples"] and two["change_lo_pct"].isna().all()
+    assert two["ratio"].iloc[0] == pytest.approx(2.0)  # the ratio of the medians is still shown
+
+
+def test_a_cell_that_broke_has_no_ratio():
+    cmp = compare.compare_frames(_tidy([cell(samples=[1e-3] * 5, n=16)]), _tidy([cell(status="error", reason="x", n=16)]))
+    assert cmp["verdict"].tolist() == ["status changed: ok→error"] and cmp["ratio"].isna().all()
+
+
+def test_paired_runs_with_too_few_rounds_fall_back_to_the_ratio_of_medians():
+    base, new = _tidy(paired_run(0, ns=(8,), batches=(1,), rounds=2)), _tidy(paired_run(1, ns=(8,), batches=(1,), rounds=2))
+    cmp = compare.compare_frames(base, new)
+    assert cmp.attrs["mode"] == "relative" and cmp["verdict"].eq("too few samples").all()
+    np.testing.assert_allclose(cmp["ratio"], cmp["new_median_s"] / cmp["base_median_s"])
+
+
+def test_absolute_mode_keeps_a_change_every_method_shares():
+    everything = {m: 1.2 for m in ("lu", "builtin", "inverse", "slogdet")}
+    base, new = _tidy(paired_run(0, ns=(8, 32), batches=(1,))), _tidy(paired_run(0, ns=(8, 32), batches=(1,), slow=everything))
+    np.testing.assert_allclose(compare.compare_frames(base, new, mode="absolute")["change_pct"], 20.0, rtol=1e-9)
+    np.testing.assert_allclose(compare.compare_frames(base, new, mode="relative")["change_pct"], 0.0, atol=1e-9)
+
+
+def test_the_absolute_ratio_is_the_ratio_of_the_reported_medians():
+    """With an even number of rounds the median is a mean of the middle two: the ratio is of those medians."""
+    cmp = compare.compare_frames(_tidy([cell(samples=[1e-3, 1e-3, 3e-3, 3e-3])]), _tidy([cell(samples=[2e-3] * 4)]))
+    assert cmp["ratio"].iloc[0] == pytest.approx(1.0)  # medians 2 ms and 2 ms (exp of the mean log would say 1.15)
+
+
+def test_cells_without_keys_are_matched_on_their_axes():
+    keyed, slower = _tidy(_cells(1.0, 0)), _tidy(_cells(1.3, 1))
+    for base, new in ((keyed.assign(key=None), slower.assign(key=None)), (keyed, slower.assign(key=None))):
+        cmp = compare.compare_frames(base, new)
+        assert len(cmp) == 5 and cmp["verdict"].value_counts().to_dict() == {"slower": 4, "unsupported (both)": 1}
+
+
+def test_duplicate_cells_keep_the_last_with_a_warning():
+    base = _tidy([cell(samples=[5e-3] * 5, n=16), cell(samples=[1e-3] * 5, n=16)])
+    with pytest.warns(UserWarning, match=r"^base: 1 duplicate cells, keeping the last of each$"):
+        cmp = compare.compare_frames(base, _tidy([cell(samples=[1e-3] * 5, n=16)]))
+    assert cmp["ratio"].tolist() == [pytest.approx(1.0)]
+
+
+@pytest.mark.parametrize(("lo", "hi", "verdict"), [(0.0, 5.0, "not significant"), (-5.0, 0.0, "not significant"),
+                                                   (-1.0, 0.5, "not significant"), (0.1, 5.0, "slower"),
+                                                   (-5.0, -0.1, "faster")])  # fmt: skip
+def test_interval_verdict_at_its_bounds(lo, hi, verdict):
+    assert compare._interval_verdict(lo, hi) == verdict
+
+
+def test_fail_on_units_and_the_gate_at_its_threshold():
+    assert compare.parse_fail_on("median:1") == ("median", 0.01)  # >= 1 reads as percent
+    assert compare.parse_fail_on("median:0.5%") == ("median", 0.005)
+    assert compare.parse_fail_on("median:0.5") == ("median", 0.5)
+    with pytest.raises(DetgradError, match=r"\(metrics: median\)$"):
+        compare.parse_fail_on("mean:5%")
+    cells = pd.DataFrame({"verdict": ["slower"] * 3, "gate_lo_pct": [10.0, 10.05, 9.0], "base_status": "ok", "new_status": "ok"})
+    assert compare.regressions(cells, 0.10)["gate_lo_pct"].tolist() == [10.05]  # strictly beyond +10 %
+    methods = cells.drop(columns=["base_status", "new_status"])
+    assert compare.regressions(methods, 0.10)["gate_lo_pct"].tolist() == [10.05]
+
+
+def test_method_changes_pool_each_methods_cells():
+    """The median of a method's group-relative changes, its order-statistic interval, a Bonferroni gate, and too few cells."""
+    from detgrad.publish.paired import median_interval
+
+    spread = np.linspace(-0.05, 0.05, 11)
+    rows = [("lu", np.log(1.2) + s) for s in spread] + [("inverse", s) for s in spread[::-1]] + [("slogdet", 0.3)] * 5
+    cmp = pd.DataFrame(rows, columns=["series", "group_change"])
+    out = compare.method_changes(cmp).set_index("series")
+    assert list(out.index) == ["inverse", "lu", "slogdet"]  # sorted by name
+    lu = out.loc["lu"]
+    assert lu["cells"] == 11 and lu["change_pct"] == pytest.approx(20.0) and lu["verdict"] == "slower"
+    values = 100 * np.expm1(np.log(1.2) + spread)
+    assert lu["change_lo_pct"] in values and lu["change_hi_pct"] in values and lu["change_lo_pct"] < 20 < lu["change_hi_pct"]
+    gate = median_interval(np.log(1.2) + spread, 1 - 2 * 0.05 / 2)[1]  # two methods with enough cells: K = 2
+    assert lu["gate_lo_pct"] == pytest.approx(100 * np.expm1(gate)) and lu["gate_lo_pct"] <= lu["change_lo_pct"]
+    assert out.loc["inverse", "verdict"] == "not significant" and out.loc["inverse", "change_pct"] == pytest.approx(0.0, abs=1e-9)
+    few = out.loc["slogdet"]
+    assert few["verdict"] == "too few cells" and few[["change_lo_pct", "change_hi_pct", "gate_lo_pct"]].isna().all()
+    assert few["change_pct"] == pytest.approx(100 * np.expm1(0.3))
+    six = compare.method_changes(pd.DataFrame([("lu", 0.1 * i) for i in range(6)], columns=["series", "group_change"]))
+    assert six["verdict"].iloc[0] != "too few cells"  # MIN_METHOD_CELLS cells are enough
+
+
+def test_change_formatting():
+    assert compare.format_change(3.14, -2.0, 8.46) == "+3.1% [-2.0, +8.5]"
+    assert compare.format_change(-4.0, float("nan"), float("nan")) == "-4.0%"
+    assert compare.format_change(float("nan"), 1.0, 2.0) == ""

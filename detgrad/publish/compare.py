@@ -131,7 +131,6 @@ def compare_frames(
     for col in ("series", "family", "method", "mode", "target", "n", "batch", "dtype"):
         if col not in merged.columns:
             merged[col] = merged[f"base_{col}"].combine_first(merged[f"new_{col}"])
-    merged["series"] = merged["base_series"].combine_first(merged["new_series"])
     ok = merged["base_status"].eq("ok") & merged["new_status"].eq("ok")
     stats = {}
     for side in ("base", "new"):
