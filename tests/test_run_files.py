@@ -176,3 +176,56 @@ def test_accuracy_reference_and_statuses():
     assert check(a, value, bad, "det", "complex128").status == "nonfinite"
     lv, lg = reference(a, "logdet")
     assert check(a, lv + 1e-12, lg, "logdet", "complex128").status == "ok"
+
+
+def _header_line(**fields):
+    return json.dumps({"kind": "header", "schema": "detgrad-run", "schema_version": SCHEMA_VERSION} | fields) + "\n"
+
+
+NOT_OUR_HEADERS = [["kind", "header"], {"kind": "cell", "schema": "detgrad-run"}, {"kind": "header", "schema": "other-tool"}]
+
+
+@pytest.mark.parametrize("first", [json.dumps(h) + "\n" for h in NOT_OUR_HEADERS])
+def test_a_first_line_that_is_not_our_header_is_refused(tmp_path, first):
+    path = tmp_path / "run.jsonl"
+    path.write_text(first)
+    with pytest.raises(DetgradError, match=r"run\.jsonl: not a detgrad run file \(no 'detgrad-run' header on the first line\)$"):
+        load_run(path)
+
+
+def test_an_unknown_schema_version_names_the_ones_this_detgrad_reads(tmp_path):
+    path = tmp_path / "run.jsonl"
+    path.write_text(_header_line(schema_version=99))
+    with pytest.raises(DetgradError) as err:
+        load_run(path)
+    assert "schema_version 99 is not supported by this detgrad (reads 1, 2); " in str(err.value)
+    assert str(err.value).endswith("upgrade detgrad (pip install -U detgrad) or regenerate the run with `detgrad sweep`")
+
+
+def test_a_minimal_header_gets_defaults(tmp_path):
+    path = tmp_path / "minimal.jsonl"
+    path.write_text(_header_line())
+    header, records = load_run(path)
+    assert header["spec"] == {} and header["environment"] == {} and header["run_id"] == "minimal" and records == []
+    path.write_text(_header_line(run_id="given", spec={"name": "quick"}))
+    assert load_run(path)[0]["run_id"] == "given" and load_run(path)[0]["spec"] == {"name": "quick"}
+
+
+def test_a_shard_directory_names_its_files(tmp_path):
+    for name in ("run.shard-1-of-2.jsonl", "run.shard-0-of-2.jsonl"):
+        write_run(tmp_path / name, CELLS[:1])
+    with pytest.raises(DetgradError) as err:
+        load_run(tmp_path)
+    assert "merge its shard files (run.shard-0-of-2.jsonl, run.shard-1-of-2.jsonl) with `detgrad merge " in str(err.value)
+
+
+def test_load_runs_and_completed_keys(tmp_path):
+    from detgrad.runs import completed_keys, load_runs
+
+    write_run(tmp_path / "a.jsonl", CELLS[:2], "a")
+    write_run(tmp_path / "b.jsonl", CELLS[1:], "b")
+    runs = load_runs([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert [h["run_id"] for h, _ in runs] == ["a", "b"] and [len(r) for _, r in runs] == [2, 2]
+    assert completed_keys(tmp_path / "a.jsonl") == {CELLS[0].key, CELLS[1].key}
+    with pytest.raises(DetgradError, match="^no run files given$"):
+        load_runs([])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fake_clock import FakeClock
 
 from detgrad.runs.samples import summarize
-from detgrad.sweep.timing import FakeClock, TimingConfig, measure, measure_group, round_order, time_first_call
+from detgrad.sweep.timing import TimingConfig, measure, measure_group, round_order, time_first_call
 
 
 def test_autorange_grows_block_and_rotates_buffers():
@@ -268,3 +269,15 @@ def test_group_call_that_fails_in_warm_up_never_enters_the_rounds():
     g = measure_group([broken, *_group_calls(clock, [1e-3], [])], config, clock)
     assert tries == [0] and isinstance(g.errors[0], ValueError) and g.timings[0] is None
     assert g.errors[1] is None and len(g.timings[1].samples_s) == g.rounds == 5
+
+
+def test_warm_up_counts_time_from_its_own_start():
+    """The warm-up budget (budget/4) is time since warm-up began, whatever the clock read before."""
+    clock = FakeClock(start=1000.0)
+    t = measure(lambda i: clock.tick(1e-3), TimingConfig(warmup=5, min_block_s=1e-4, budget_s=1.0, max_samples=4), clock)
+    assert t.warmup_calls == 5 + 1  # five warm-up calls, then one autorange block of one call
+
+
+def test_timing_config_from_settings_takes_only_its_own_fields():
+    config = TimingConfig.from_settings({"budget_s": 0.5, "min_samples": 4, "name": "quick", "timeout_s": 9})
+    assert config == TimingConfig(budget_s=0.5, min_samples=4)

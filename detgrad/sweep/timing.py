@@ -173,22 +173,3 @@ def measure_group(
         rounds += 1
     timings = [None if errors[j] else Timing(samples[j], ks[j], warm[j], positions[j]) for j in range(m)]
     return GroupTiming(timings, errors, rounds)
-
-
-class FakeClock:
-    """Deterministic clock for tests: ``tick(mean)`` advances by mean · (1 + noise).
-
-    ``noise`` is seeded log-normal-ish jitter with relative size ``jitter``.
-    """
-
-    def __init__(self, seed: int = 0, jitter: float = 0.0) -> None:
-        self.now = 0.0
-        self.jitter = jitter
-        self._rng = np.random.default_rng(seed)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def tick(self, mean: float) -> None:
-        noise = self._rng.standard_normal() * self.jitter if self.jitter else 0.0
-        self.now += mean * max(0.05, 1.0 + noise)
