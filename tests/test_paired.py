@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from synthetic import cell, header
 
 from detgrad.publish import aggregate
-from detgrad.publish.paired import median_interval, round_index_samples
+from detgrad.publish.paired import add_speedups, median_interval, paired_ratio, round_index_samples
 from detgrad.runs.reader import load_run
 
 RATIOS = [1.9, 1.5, 2.4, 1.7, 2.0, 2.2, 1.6, 2.3, 1.8, 2.1]  # builtin / lu per round, shuffled
@@ -96,3 +98,83 @@ def test_median_interval_matches_the_binomial_table(m):
     _, lo, hi = median_interval(values[::-1])  # unsorted input
     assert (lo, hi) == (l, m + 1 - l)
     assert _coverage(m, l) >= 0.95 and (l == m // 2 or _coverage(m, l + 1) < 0.95)
+
+
+# Written against mutants that survived `tox -e mutation` (docs/mutation-testing.md).
+
+
+def test_median_interval_keeps_an_order_statistic_whose_coverage_equals_the_level():
+    """m = 10 at level 1 - 22/1024: l = 2 covers exactly the level (>= holds), so [x_(2), x_(9)], not [min, max]."""
+    assert median_interval(np.arange(10.0), 1 - 22 / 1024) == (4.5, 1.0, 8.0)
+
+
+def test_paired_ratio_uses_its_level_and_the_common_rounds():
+    num, den = np.arange(1.0, 11.0), np.ones(12)
+    assert paired_ratio(num, den, level=0.5) == median_interval(num, 0.5) != median_interval(num)
+    assert paired_ratio(num, den)[1:] == (2.0, 9.0)  # the first 10 rounds, both took part
+    assert np.isnan(paired_ratio([], den)[0])
+
+
+def _group(*cells):
+    return pd.DataFrame(cells).assign(family="detgrad", n=8)
+
+
+def _cell_row(method, mode, samples, group="g", status="ok"):
+    return dict(method=method, mode=mode, samples_s=samples, group_id=group, status=status,
+                median_s=float(np.median(samples)) if samples else np.nan)  # fmt: skip
+
+
+def test_speedups_without_a_same_mode_builtin_still_pair_with_its_fastest_mode():
+    """A method in XLA mode, where the builtin has no kernel: no same-mode speedup, a paired best-mode one."""
+    df = add_speedups(_group(_cell_row("builtin", "graph", [2e-3] * 6), _cell_row("lu", "xla", [1e-3] * 6)), ["n"])
+    lu = df[df["method"].eq("lu")].iloc[0]
+    assert np.isnan(lu["speedup"]) and lu["speedup_best"] == pytest.approx(2.0) and lu["speedup_paired"]
+
+
+def test_speedups_skip_cells_they_cannot_pair_and_go_on():
+    rows = [_cell_row("lu", "graph", [1e-3] * 6, group=None), _cell_row("builtin", "graph", [2e-3] * 6),
+            _cell_row("inverse", "graph", [4e-3] * 6)]  # fmt: skip
+    df = add_speedups(_group(*rows), ["n"])
+    assert df["speedup_paired"].tolist() == [False, True, True]  # the unpaired first row does not stop the rest
+    assert df["speedup"].tolist() == [pytest.approx(2.0), pytest.approx(1.0), pytest.approx(0.5)]
+    again = add_speedups(df, ["n"])  # idempotent: the builtin columns are replaced, not doubled
+    assert sorted(again.columns) == sorted(df.columns) and again["speedup"].equals(df["speedup"])
+    no_groups = add_speedups(_group(*rows).drop(columns="group_id"), ["n"])
+    assert not no_groups["speedup_paired"].any() and no_groups["speedup"].iloc[0] == pytest.approx(2.0)
+
+
+def test_speedups_with_a_missing_problem_axis_value_and_a_zero_time():
+    rows = [
+        _cell_row("builtin", "graph", [2e-3] * 6),
+        _cell_row("lu", "graph", [1e-3] * 6),
+        _cell_row("inverse", "graph", [0.0] * 6),
+    ]
+    df = add_speedups(_group(*rows).assign(cond=np.nan), ["n", "cond"])  # cond NaN: no condition-number axis
+    assert df["speedup"].iloc[1] == pytest.approx(2.0) and df["builtin_best_s"].iloc[1] == pytest.approx(2e-3)
+    assert np.isnan(df["speedup"].iloc[2])  # a zero median is no measurement
+
+
+def test_samples_of_a_cell_are_a_nonempty_list():
+    from detgrad.publish.paired import _samples
+
+    assert _samples(None) is None and _samples([]) is None and _samples(float("nan")) is None
+    assert _samples((1, 2)).dtype == float
+
+
+def test_round_index_per_group_with_uneven_rounds_and_any_index():
+    """Groups are normalized on their own (a small group first does not stop the next); extra rounds keep their time."""
+    rows = [
+        _cell_row("lu", "graph", [1e-3, 1e-3], group="a"),
+        _cell_row("builtin", "graph", [2e-3, 2e-3], group="a"),
+        _cell_row("lu", "graph", [1.0, 2.0, 1.0, 1.0, 5.0], group="b"),
+        _cell_row("builtin", "graph", [2.0, 4.0, 2.0, 2.0], group="b"),
+        _cell_row("inverse", "graph", [3.0, 6.0, 3.0, 3.0], group="b"),
+        _cell_row("slogdet", "graph", float("nan"), group="b", status="error"),
+    ]
+    df = pd.DataFrame(rows, index=[10, 11, 12, 13, 14, 15])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = round_index_samples(df)
+    assert list(out.index) == [10, 11, 12, 13, 14, 15]
+    assert out[10] == [1e-3, 1e-3] and out[15] is None
+    assert out[12] == pytest.approx([1.0, 1.0, 1.0, 1.0, 5.0])  # round 2 (x2 for all) removed; round 5: nobody else, kept
