@@ -323,3 +323,76 @@ def test_change_formatting():
     assert compare.format_change(3.14, -2.0, 8.46) == "+3.1% [-2.0, +8.5]"
     assert compare.format_change(-4.0, float("nan"), float("nan")) == "-4.0%"
     assert compare.format_change(float("nan"), 1.0, 2.0) == ""
+
+
+def test_summary_states_counts_mode_floor_and_drift():
+    ratios = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]
+    cmp = compare.compare_frames(_tidy(_steady_cells([1.0] * len(ratios))), _tidy(_steady_cells(ratios)))
+    d = np.log(ratios)
+    floor = 100 * np.expm1(1.4826 * np.median(np.abs(d - np.median(d))))
+    counts = ", ".join(f"{c} {v}" for v, c in cmp["verdict"].value_counts().items())
+    assert compare.summary(cmp).splitlines() == [
+        f"10 cells compared: {counts}",
+        f"95 % intervals of absolute time; run-to-run floor ±{floor:.1f} % (1 s.d.) from 10 cells; "
+        f"absolute times moved by a median of {100 * np.expm1(np.median(d)):+.1f} % over all cells",
+    ]
+    same = compare.compare_frames(_tidy(_steady_cells([1.0] * 10)), _tidy(_steady_cells([1.0] * 10)))
+    assert compare.summary(same).splitlines()[1] == (
+        "95 % intervals of absolute time; no run-to-run floor needed (the rounds' spread covers the changes of 10 cells); "
+        "absolute times moved by a median of +0.0 % over all cells"
+    )
+    few = compare.compare_frames(_tidy(_steady_cells([1.0] * 3)), _tidy(_steady_cells([1.0, 1.1, 1.3])))
+    assert "; no run-to-run floor (too few cells to estimate it);" in compare.summary(few)
+    eight = compare.compare_frames(_tidy(_steady_cells([1.0] * 8)), _tidy(_steady_cells(ratios[:8])))
+    assert "; run-to-run floor ±" in compare.summary(eight)  # MIN_FLOOR_CELLS (8) cells are enough
+
+
+def test_summary_names_the_paired_modes():
+    base, new = _tidy(paired_run(0, ns=(8, 32), batches=(1,))), _tidy(paired_run(1, ns=(8, 32), batches=(1,)))
+    relative = compare.summary(compare.compare_frames(base, new)).splitlines()[1]
+    assert relative.startswith(
+        "95 % intervals of each cell's change beyond the median change of the other methods timed in the same rounds; "
+    )
+    canary = compare.summary(compare.compare_frames(base, new, mode="canary")).splitlines()[1]
+    assert canary.startswith("95 % intervals of time relative to the canary timed in the same rounds; ")
+
+
+def test_display_columns_and_cells():
+    base_s = [1e-3] * 5
+    cmp = compare.compare_frames(
+        _tidy([cell(samples=base_s, n=16, batch=4)]), _tidy([cell(samples=[1.25e-3] * 5, n=16, batch=4)])
+    )
+    table = compare.display(cmp)
+    assert list(table.columns) == [
+        "method",
+        "mode",
+        "target",
+        "dtype",
+        "n",
+        "batch",
+        "base",
+        "new",
+        "change [95% interval]",
+        "verdict",
+    ]
+    row = table.iloc[0]
+    assert (row["method"], row["mode"], row["target"], row["dtype"], row["n"], row["batch"]) == (
+        "lu",
+        "eager",
+        "det",
+        "float64",
+        16,
+        4,
+    )
+    assert (
+        str(table["n"].dtype) == "Int64"
+        and row["change [95% interval]"].startswith("+25.0%")
+        and row["verdict"] == cmp["verdict"][0]
+    )
+    from detgrad.publish.tables import fmt_time
+
+    assert (row["base"], row["new"]) == (fmt_time(cmp["base_median_s"][0]), fmt_time(cmp["new_median_s"][0]))
+    device = compare.display(
+        compare.compare_frames(_tidy(_steady_cells([1.0])), _tidy(_steady_cells([0.5], device="GPU:0")), by="device"), by="device"
+    )
+    assert list(device.columns)[-2:] == ["speedup (base/new)", "verdict"] and device.iloc[0]["speedup (base/new)"].startswith("2")
