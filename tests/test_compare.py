@@ -315,6 +315,12 @@ def test_method_changes_pool_each_methods_cells():
     few = out.loc["slogdet"]
     assert few["verdict"] == "too few cells" and few[["change_lo_pct", "change_hi_pct", "gate_lo_pct"]].isna().all()
     assert few["change_pct"] == pytest.approx(100 * np.expm1(0.3))
+    one = pd.DataFrame([("lu", 0.01 * i) for i in range(22)], columns=["series", "group_change"])
+    alone = compare.method_changes(one).iloc[0]  # one method: K = 1, the gate is the one-sided 95 % bound
+    assert alone["gate_lo_pct"] == pytest.approx(100 * np.expm1(median_interval(one["group_change"], 0.90)[1]))
+    assert alone["gate_lo_pct"] != pytest.approx(100 * np.expm1(median_interval(one["group_change"], 0.85)[1]))
+    wide = compare.method_changes(one, alpha=0.10).iloc[0]  # a 90 % interval, narrower than the 95 % one
+    assert wide["change_lo_pct"] == pytest.approx(100 * np.expm1(median_interval(one["group_change"], 0.90)[1]))
     six = compare.method_changes(pd.DataFrame([("lu", 0.1 * i) for i in range(6)], columns=["series", "group_change"]))
     assert six["verdict"].iloc[0] != "too few cells"  # MIN_METHOD_CELLS cells are enough
 
@@ -343,8 +349,18 @@ def test_summary_states_counts_mode_floor_and_drift():
     )
     few = compare.compare_frames(_tidy(_steady_cells([1.0] * 3)), _tidy(_steady_cells([1.0, 1.1, 1.3])))
     assert "; no run-to-run floor (too few cells to estimate it);" in compare.summary(few)
+    moved = compare.compare_frames(_tidy(_steady_cells([1.0] * 10)), _tidy(_steady_cells([1.5] * 10)))
+    assert compare.summary(moved).endswith("absolute times moved by a median of +50.0 % over all cells")
+    broke = compare.compare_frames(_tidy([cell(samples=[1e-3] * 5, n=16)]), _tidy([cell(status="error", reason="x", n=16)]))
+    assert compare.summary(broke).startswith("1 cells compared: 1 status changed\n")
     eight = compare.compare_frames(_tidy(_steady_cells([1.0] * 8)), _tidy(_steady_cells(ratios[:8])))
     assert "; run-to-run floor ±" in compare.summary(eight)  # MIN_FLOOR_CELLS (8) cells are enough
+
+
+def test_a_device_compare_of_paired_runs_uses_absolute_times():
+    base, new = (_tidy(paired_run(s, ns=(8, 32), batches=(1,))) for s in (0, 1))
+    new = new.assign(device="GPU:0")
+    assert compare.compare_frames(base, new, by="device").attrs["mode"] == "absolute"
 
 
 def test_summary_names_the_paired_modes():
@@ -362,6 +378,7 @@ def test_display_columns_and_cells():
     cmp = compare.compare_frames(
         _tidy([cell(samples=base_s, n=16, batch=4)]), _tidy([cell(samples=[1.25e-3] * 5, n=16, batch=4)])
     )
+    assert "change [90% interval]" in compare.display(compare.compare_frames(*(_tidy([cell(samples=base_s)]),) * 2, alpha=0.1))
     table = compare.display(cmp)
     assert list(table.columns) == [
         "method",

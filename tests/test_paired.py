@@ -176,5 +176,5 @@ def test_round_index_per_group_with_uneven_rounds_and_any_index():
         warnings.simplefilter("error")
         out = round_index_samples(df)
     assert list(out.index) == [10, 11, 12, 13, 14, 15]
-    assert out[10] == [1e-3, 1e-3] and out[15] is None
+    assert out[10] == [1e-3, 1e-3] and out[15] is None and len(out[13]) == 4
     assert out[12] == pytest.approx([1.0, 1.0, 1.0, 1.0, 5.0])  # round 2 (x2 for all) removed; round 5: nobody else, kept
