@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -413,3 +415,33 @@ def test_display_columns_and_cells():
         compare.compare_frames(_tidy(_steady_cells([1.0])), _tidy(_steady_cells([0.5], device="GPU:0")), by="device"), by="device"
     )
     assert list(device.columns)[-2:] == ["speedup (base/new)", "verdict"] and device.iloc[0]["speedup (base/new)"].startswith("2")
+
+
+def test_one_cells_interval_adds_both_sides_errors_and_spreads():
+    """u² = se_base² + se_new² + spread_base² + spread_new² (spread: IQR of the log times / 1.349), ±1.96·u without a floor."""
+    from scipy.stats import norm
+
+    from detgrad.publish.changes import log_median_se
+
+    rng = np.random.default_rng(2)
+    a, b = 1e-3 * np.exp(0.03 * rng.standard_normal(11)), 1.4e-3 * np.exp(0.12 * rng.standard_normal(11))
+    row = compare.compare_frames(_tidy([cell(samples=list(a))]), _tidy([cell(samples=list(b))])).iloc[0]
+    spread = [np.subtract(*np.percentile(np.log(x), [75, 25])) / 1.349 for x in (a, b)]
+    se = [log_median_se(x)[1] for x in (a, b)]
+    half = norm.ppf(0.975) * np.sqrt(se[0] ** 2 + se[1] ** 2 + spread[0] ** 2 + spread[1] ** 2)
+    d = np.log(np.median(b) / np.median(a))
+    assert _log(row["change_lo_pct"]) == pytest.approx(d - half) and _log(row["change_hi_pct"]) == pytest.approx(d + half)
+
+
+def test_absolute_intervals_centre_on_the_cells_own_change():
+    everything = {m: 1.2 for m in ("lu", "builtin", "inverse", "slogdet")}
+    base, new = _tidy(paired_run(0, ns=(8,), batches=(1,))), _tidy(paired_run(0, ns=(8,), batches=(1,), slow=everything))
+    cmp = compare.compare_frames(base, new, mode="absolute")
+    np.testing.assert_allclose((_log(cmp["change_lo_pct"]) + _log(cmp["change_hi_pct"])) / 2, np.log(1.2), rtol=1e-9)
+
+
+def test_nothing_comparable_gives_no_drift_and_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cmp = compare.compare_frames(_tidy([cell(status="unsupported", n=16)]), _tidy([cell(status="unsupported", n=16)]))
+    assert np.isnan(cmp.attrs["drift"]) and cmp["verdict"].tolist() == ["unsupported (both)"]
