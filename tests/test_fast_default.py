@@ -387,3 +387,53 @@ def test_guarded_slogdet_forward_mode(mode, dtype):
     np.testing.assert_allclose(d_logabs[:2], trace.real, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(d_sign[:2], 1j * ref_sign * trace.imag, rtol=1e-10, atol=1e-12)
     assert sign[2] == 0 and logabs[2] == -np.inf and not np.isfinite(d_logabs[2])
+
+
+# Written against mutants of impls/guarded.py that survived `tox -e mutation` (docs/mutation-testing.md).
+
+# Rank 2 (B·C with B 3x2, C 2x3): Eigen's LU of A meets an exact zero pivot (slogdet sign 0), that of A^T
+# does not (sign 1): TF's slogdet derivative, which inverts A^H, would give a finite 4.8e16 here.
+ZERO_PIVOT_IN_A_ONLY = np.array(
+    [
+        [2.3333333333333335, -1.0, -2.333333333333333],
+        [-0.3333333333333333, -0.3333333333333333, 1.0],
+        [1.6666666666666667, -1.6666666666666665, -0.3333333333333333],
+    ]
+)  # the exact doubles: one ulp elsewhere and the zero pivot moves
+
+
+def test_guarded_slogdet_forward_mode_is_loud_when_only_a_has_a_zero_pivot():
+    x = tf.constant(ZERO_PIVOT_IN_A_ONLY)
+    assert tf.linalg.slogdet(x)[0].numpy() == 0 and tf.linalg.slogdet(tf.transpose(x))[0].numpy() != 0
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(np.arange(1.0, 10.0).reshape(3, 3))) as acc:
+        sign, logabs = detgrad.slogdet(x, method="guarded")
+    assert sign.numpy() == 0 and logabs.numpy() == -np.inf and not np.isfinite(acc.jvp(logabs).numpy())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_guarded_slogdet_forward_mode_with_two_batch_axes(mode):
+    a = np.eye(3) + 0.3 * np.random.default_rng(5).standard_normal((2, 4, 3, 3))
+    v = np.random.default_rng(6).standard_normal((2, 4, 3, 3))
+
+    def run(x):
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(v)) as acc:
+            _, logabs = detgrad.slogdet(x, method="guarded")
+        return acc.jvp(logabs)
+
+    trace = np.trace(np.linalg.inv(a) @ v, axis1=-2, axis2=-1)
+    np.testing.assert_allclose(_compile(run, mode)(tf.constant(a)).numpy(), trace, rtol=1e-10)
+
+
+def test_guarded_slogdet_eager_forward_over_reverse_hessian():
+    """ForwardAccumulator over a GradientTape in eager mode: d/dt A^{-T}(A + tV) = -A^{-T} V^T A^{-T}."""
+    a = np.eye(4) + 0.3 * np.random.default_rng(12).standard_normal((4, 4))
+    v = np.arange(16.0).reshape(4, 4)
+    x = tf.constant(a)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(v)) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, logabs = detgrad.slogdet(x, method="guarded")
+        g = tape.gradient(logabs, x)
+    inv = np.linalg.inv(a)
+    np.testing.assert_allclose(g.numpy(), inv.T, rtol=1e-12)
+    np.testing.assert_allclose(acc.jvp(g).numpy(), -inv.T @ v.T @ inv.T, rtol=1e-10)
