@@ -229,3 +229,17 @@ def test_load_runs_and_completed_keys(tmp_path):
     assert completed_keys(tmp_path / "a.jsonl") == {CELLS[0].key, CELLS[1].key}
     with pytest.raises(DetgradError, match="^no run files given$"):
         load_runs([])
+
+
+def test_blank_lines_unknown_kinds_empty_and_undecodable_files(tmp_path):
+    path = tmp_path / "run.jsonl"
+    write_run(path, CELLS)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[1], "", json.dumps({"kind": "note", "text": "x"}), *lines[2:]]) + "\n")
+    assert [r["key"] for r in load_run(path)[1]] == [c.key for c in CELLS]  # a blank line and a note line skipped, not the end
+    path.write_text("\n\n")
+    with pytest.raises(DetgradError, match=r"run\.jsonl: empty file, not a detgrad run file$"):
+        load_run(path)
+    path.write_bytes(b"\xff\xfe not utf-8\n")
+    with pytest.raises(DetgradError, match=r"run\.jsonl: cannot read run file \(UnicodeDecodeError\)$"):
+        load_run(path)

@@ -83,8 +83,6 @@ def load_run(path: str | PathLike[str]) -> tuple[dict[str, Any], list[dict[str, 
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DetgradError(f"{p}: run file not found") from None
-    except IsADirectoryError:
-        raise DetgradError(f"{p}: is a directory, expected a run file (.jsonl)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DetgradError(f"{p}: cannot read run file ({type(exc).__name__})") from None
     lines = text.splitlines()
