@@ -185,6 +185,9 @@ def test_the_interval_treats_base_and_new_alike():
     assert width(ab) > 3 * width(both_quiet)  # the noisy side's spread widens it
 
 
+STEADY_RATIOS = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]  # new/base of ten steady cells
+
+
 def _steady_cells(ratios, device="CPU:0", threads=2):
     """One cell per ratio, every round the same time (no within-run error): only the floor can widen an interval."""
     return [cell(samples=[1e-3 * r] * 6, n=4 + i, device=device, threads=threads) for i, r in enumerate(ratios)]
@@ -194,7 +197,7 @@ def test_the_run_to_run_floor_is_the_robust_spread_of_the_changes():
     """Without within-run error, each interval is exp(d ± z·floor) - 1 with floor = 1.4826·MAD(d) (module docstring)."""
     from scipy.stats import norm
 
-    ratios = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]
+    ratios = STEADY_RATIOS
     cmp = compare.compare_frames(_tidy(_steady_cells([1.0] * len(ratios))), _tidy(_steady_cells(ratios)))
     cmp = cmp.sort_values("n")
     d = np.log(ratios)
@@ -208,7 +211,7 @@ def test_the_run_to_run_floor_is_the_robust_spread_of_the_changes():
 
 
 def test_devices_have_no_floor_and_match_across_thread_counts():
-    ratios = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]
+    ratios = STEADY_RATIOS
     base = _tidy(_steady_cells([1.0] * len(ratios), device="CPU:0", threads=1))
     new = _tidy(_steady_cells(ratios, device="GPU:0", threads=2))
     cmp = compare.compare_frames(base, new, by="device").sort_values("n")
@@ -334,7 +337,7 @@ def test_change_formatting():
 
 
 def test_summary_states_counts_mode_floor_and_drift():
-    ratios = [0.9, 0.95, 1.0, 1.02, 1.05, 1.1, 1.2, 0.85, 1.0, 1.07]
+    ratios = STEADY_RATIOS
     cmp = compare.compare_frames(_tidy(_steady_cells([1.0] * len(ratios))), _tidy(_steady_cells(ratios)))
     d = np.log(ratios)
     floor = 100 * np.expm1(1.4826 * np.median(np.abs(d - np.median(d))))
