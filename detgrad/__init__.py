@@ -12,9 +12,13 @@ rendering modules (tables, charts, report) work without it.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detgrad.errors import DetgradError, UnsupportedError
+
+if TYPE_CHECKING:  # editors and type checkers see the lazy names; nothing here runs at import
+    from detgrad.api import det, slogdet
+    from detgrad.impls.registry import DEFAULT_METHOD, METHODS, get_method
 
 __version__ = "0.1.0"
 
@@ -73,3 +77,9 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'detgrad' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names, lazy ones included, for ``dir(detgrad)`` and tab completion."""
+    return sorted(set(globals()) | set(__all__))
+

@@ -126,6 +126,16 @@ def test_method_descriptions_are_complete():
         assert m.xla or m.xla_reason
 
 
+def test_lazy_names_are_listed_and_importing_detgrad_leaves_tensorflow_alone():
+    """dir() and tab completion show det/slogdet before first use; `import detgrad` alone never imports TF."""
+    import subprocess
+    import sys
+
+    code = "import sys, detgrad; print(sorted({'det', 'slogdet', 'METHODS'} & set(dir(detgrad))), 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")[0]
+    assert out == "['METHODS', 'det', 'slogdet'] False"
+
+
 def test_numpy_too_new_for_the_installed_tensorflow_is_one_clear_line(monkeypatch):
     """TF < 2.18 under numpy 2 fails deep inside TF; detgrad names the conflict and the fix instead."""
     import importlib.metadata
