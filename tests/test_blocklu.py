@@ -5,27 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from tf_helpers import det_and_gradient, in_mode
 
 import detgrad
 from detgrad.conformance.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
 from detgrad.impls import blocklu_factor, triangular
 
 MODES = ("eager", "graph", "xla")
-
-
-def _compiled(fn, mode):
-    return fn if mode == "eager" else tf.function(fn, jit_compile=mode == "xla")
-
-
-def _value_and_grad(a, mode):
-    def run(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            d = detgrad.det(x, method="blocklu")
-        return d, tape.gradient(d, x)
-
-    d, g = _compiled(run, mode)(tf.constant(a))
-    return d.numpy(), g.numpy()
 
 
 def cofactor_by_minors(a: np.ndarray) -> np.ndarray:
@@ -51,7 +37,7 @@ def _random(shape, seed, complex_=False):
 @pytest.mark.parametrize("n", [4, 13, 70])  # unrolled (n <= 8), one panel, panels + padded block solves
 def test_value_and_gradient_against_numpy(n, mode):
     a = _random((2, n, n), n)
-    d, g = _value_and_grad(a, mode)
+    d, g = det_and_gradient(a, mode, method="blocklu")
     want = np.linalg.det(a)
     np.testing.assert_allclose(d, want, rtol=1e-11)
     want_grad = want[:, None, None] * np.linalg.inv(a).transpose(0, 2, 1)  # det(A)·A^{-T}, A invertible
@@ -61,7 +47,7 @@ def test_value_and_gradient_against_numpy(n, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_complex_gradient_is_conjugated_cofactor(mode):
     a = _random((2, 5, 5), 1, complex_=True)
-    d, g = _value_and_grad(a, mode)
+    d, g = det_and_gradient(a, mode, method="blocklu")
     np.testing.assert_allclose(d, np.linalg.det(a), rtol=1e-12)
     want = np.stack([np.conj(cofactor_by_minors(m)) for m in a])  # TF's convention: g·conj(adj(A)^T)
     np.testing.assert_allclose(g, want, rtol=1e-10)
@@ -71,7 +57,7 @@ def test_complex_gradient_is_conjugated_cofactor(mode):
 def test_complex64_and_float32_values(mode):
     for dtype, tol in (("complex64", 1e-4), ("float32", 1e-4)):
         a = _random((3, 6, 6), 2, complex_=dtype == "complex64").astype(dtype)
-        d, _ = _value_and_grad(a, mode)
+        d, _ = det_and_gradient(a, mode, method="blocklu")
         np.testing.assert_allclose(d, np.linalg.det(a.astype(np.complex128)), rtol=tol)
 
 
@@ -89,7 +75,7 @@ SINGULAR = {
 @pytest.mark.parametrize("name", sorted(SINGULAR))
 def test_exactly_singular(name, mode):
     a = SINGULAR[name]
-    d, g = _value_and_grad(a, mode)
+    d, g = det_and_gradient(a, mode, method="blocklu")
     assert abs(d) < 1e-12
     np.testing.assert_allclose(g, cofactor_by_minors(a), atol=1e-12 * max(1.0, np.abs(a).max() ** 3))
 
@@ -97,7 +83,7 @@ def test_exactly_singular(name, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_mixed_batch_regular_and_singular(mode):
     a = np.stack([np.eye(4) + 0.3 * _random((4, 4), 3), SINGULAR_FIRST, RANK_N_MINUS_2, np.zeros((4, 4)), SINGULAR_LAST.T])
-    d, g = _value_and_grad(a, mode)
+    d, g = det_and_gradient(a, mode, method="blocklu")
     np.testing.assert_allclose(d, [np.linalg.det(a[0]), 0, 0, 0, 0], atol=1e-12)
     np.testing.assert_allclose(g, np.stack([cofactor_by_minors(m) for m in a]), atol=1e-11)
 
@@ -111,14 +97,14 @@ def test_numerically_singular_rank_n_minus_1(mode):
     a = (u * s) @ v.T
     # adj(A)^T = det(U)det(V)·prod(s_1..s_{n-1})·u_n v_n^T for A = U diag(s) V^T with s_n = 0
     want = np.linalg.det(u) * np.linalg.det(v) * np.prod(s[:-1]) * np.outer(u[:, -1], v[:, -1])
-    _, g = _value_and_grad(a, mode)
+    _, g = det_and_gradient(a, mode, method="blocklu")
     np.testing.assert_allclose(g, want, atol=1e-14)
 
 
 @pytest.mark.parametrize("mode", ["eager", "xla"])
 def test_float32_pivot_product_out_of_range(mode):
     a = running_product_out_of_range()
-    d, _ = _value_and_grad(a, mode)
+    d, _ = det_and_gradient(a, mode, method="blocklu")
     np.testing.assert_allclose(d, np.linalg.det(a.astype(np.float64)), rtol=1e-4)
 
 
@@ -132,7 +118,7 @@ def test_slogdet_against_numpy(mode):
             sign, logabs = detgrad.slogdet(x, method="blocklu")
         return sign, logabs, tape.gradient(logabs, x)
 
-    sign, logabs, g = (t.numpy() for t in _compiled(run, mode)(tf.constant(a)))
+    sign, logabs, g = (t.numpy() for t in in_mode(run, mode)(tf.constant(a)))
     want_sign, want_logabs = np.linalg.slogdet(a)
     np.testing.assert_array_equal(sign, want_sign)
     np.testing.assert_allclose(logabs, want_logabs, rtol=1e-12)
@@ -158,7 +144,7 @@ def test_reverse_over_reverse(which, mode):
             g = inner.gradient(d, x)
         return outer.gradient(g, x, output_gradients=tf.constant(v))
 
-    got = _compiled(run, mode)(tf.constant(a)).numpy()
+    got = in_mode(run, mode)(tf.constant(a)).numpy()
     np.testing.assert_allclose(got, _hvp_by_differences(a, v), rtol=1e-6, atol=1e-6)
 
 
@@ -181,7 +167,7 @@ def test_forward_over_forward(which, mode):
             first = inner.jvp(d)
         return first, outer.jvp(first)
 
-    first, second = (t.numpy() for t in _compiled(run, mode)(tf.constant(a)))
+    first, second = (t.numpy() for t in in_mode(run, mode)(tf.constant(a)))
     np.testing.assert_allclose(first, np.sum(cofactor_by_minors(a) * v2), rtol=1e-10, atol=1e-10)
     if which == "random":  # closed form: det(A)·[tr(A^-1 V1)·tr(A^-1 V2) - tr(A^-1 V1 A^-1 V2)]
         x1, x2 = np.linalg.solve(a, v1), np.linalg.solve(a, v2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from tf_helpers import det_and_gradient, in_mode
 
 import detgrad
 from detgrad.conformance import reference
@@ -17,21 +18,6 @@ from detgrad.impls import auto, blocklu, closed, guarded, lu, nested_xla, tiny
 
 RNG = np.random.default_rng(2026)
 MODES = ("eager", "graph")
-
-
-def _compile(fn, mode):
-    return fn if mode == "eager" else tf.function(fn, jit_compile=(mode == "xla"))
-
-
-def _value_and_grad(method, mode, a, cotangent=None):
-    def run(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            d = detgrad.det(x, method=method)
-        return d, tape.gradient(d, x, output_gradients=cotangent)
-
-    d, g = _compile(run, mode)(tf.constant(a))
-    return d.numpy(), g.numpy()
 
 
 def _regular(shape, dtype="float64"):
@@ -59,7 +45,7 @@ def test_auto_is_the_default():
 @pytest.mark.parametrize("shape", [(2, 2), (3, 3), (6, 4, 4), (2, 3, 9, 9), (40, 40)])
 def test_regular_value_and_gradient(method, mode, shape):
     a = _regular(shape)
-    d, g = _value_and_grad(method, mode, a)
+    d, g = det_and_gradient(a, mode, method)
     np.testing.assert_allclose(d, np.linalg.det(a), rtol=1e-11)
     np.testing.assert_allclose(g, _numpy_grad(a), rtol=1e-9, atol=1e-12)
 
@@ -68,7 +54,7 @@ def test_regular_value_and_gradient(method, mode, shape):
 def test_auto_float32_and_cotangent(mode):
     a = _regular((3, 5, 5), "float32")
     cot = np.array([2.0, -0.5, 3.0], np.float32)
-    d, g = _value_and_grad("auto", mode, a, tf.constant(cot))
+    d, g = det_and_gradient(a, mode, "auto", tf.constant(cot))
     np.testing.assert_allclose(d, np.linalg.det(a.astype(np.float64)), rtol=1e-5)
     np.testing.assert_allclose(g, cot[:, None, None] * _numpy_grad(a), rtol=1e-4, atol=1e-5)
 
@@ -80,7 +66,7 @@ def test_mixed_batch_regular_and_exactly_singular(method, mode):
     batch = np.stack(
         [_regular((4, 4)), SINGULAR_FIRST, SINGULAR_MIDDLE, SINGULAR_MIDDLE.T, SINGULAR_LAST.T, RANK_N_MINUS_2, np.zeros((4, 4))]
     )
-    d, g = _value_and_grad(method, mode, batch)
+    d, g = det_and_gradient(batch, mode, method)
     np.testing.assert_allclose(d, reference.det(batch), atol=1e-12)
     expected = reference.cofactor(batch)  # exact rationals
     scale = np.maximum(np.abs(expected).max(axis=(-2, -1), keepdims=True), 1.0)
@@ -92,7 +78,7 @@ def test_mixed_batch_regular_and_exactly_singular(method, mode):
 def test_guarded_single_singular_matrices(mode):
     for a in ([[0.0]], [[1.0, 2.0], [2.0, 4.0]], np.zeros((3, 3))):
         a = np.array(a)
-        d, g = _value_and_grad("guarded", mode, a)
+        d, g = det_and_gradient(a, mode, "guarded")
         assert d == 0
         np.testing.assert_array_equal(g, reference.cofactor(a))
 
@@ -111,7 +97,7 @@ def test_complex_gradient_has_tf_convention(method, mode, dtype, n, tol):
             loss = tf.reduce_sum(tf.math.real(d * tf.math.conj(d)))
         return tape.gradient(loss, x)
 
-    g = _compile(run, mode)(tf.constant(a)).numpy()
+    g = in_mode(run, mode)(tf.constant(a)).numpy()
     d = np.linalg.det(a.astype(np.complex128))
     expected = 2 * d[:, None, None] * np.conj(_numpy_grad(a))
     np.testing.assert_allclose(g, expected, rtol=tol, atol=tol * np.abs(expected).max())
@@ -121,7 +107,7 @@ def test_complex_gradient_has_tf_convention(method, mode, dtype, n, tol):
 @pytest.mark.parametrize("mode", MODES)
 def test_float32_pivot_product_out_of_range(method, mode):
     a = running_product_out_of_range()
-    d, g = _value_and_grad(method, mode, a)
+    d, g = det_and_gradient(a, mode, method)
     wide = a.astype(np.float64)
     np.testing.assert_allclose(d, np.linalg.det(wide), rtol=1e-5)
     np.testing.assert_allclose(g, _numpy_grad(wide), rtol=1e-3, atol=1e-4 * np.abs(_numpy_grad(wide)).max())
@@ -131,7 +117,7 @@ def test_float32_pivot_product_out_of_range(method, mode):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shape", [(0, 0), (0, 3, 3), (2, 0, 0), (2, 3, 0, 0)])
 def test_empty(method, mode, shape):
-    d, g = _value_and_grad(method, mode, np.zeros(shape))
+    d, g = det_and_gradient(np.zeros(shape), mode, method)
     np.testing.assert_array_equal(d, np.ones(shape[:-2]))
     np.testing.assert_array_equal(g, np.zeros(shape))
 
@@ -181,7 +167,7 @@ SECOND_ORDER = [
 def test_second_order(method, mode, kind, which):
     a = {"random": _regular((4, 4)), "rank n-1": SINGULAR_MIDDLE, "rank n-2": RANK_N_MINUS_2}[which]
     v = RNG.standard_normal((4, 4))
-    out = _compile(_second_order(kind, method, a, v), mode)(tf.constant(a)).numpy()
+    out = in_mode(_second_order(kind, method, a, v), mode)(tf.constant(a)).numpy()
     hvp = _hvp_reference(a, v)
     expected = np.sum(hvp * v) if kind == "ff" else hvp
     np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-10 * max(1.0, np.abs(hvp).max()))
@@ -198,7 +184,7 @@ def test_forward_over_forward_matches_finite_differences():
     # draws of a and v (RNG is module-level, so the draw depends on which tests ran before)
     fd = (4 * central(5e-4) - central(1e-3)) / 3
     for mode in MODES:  # XLA: test_second_order
-        out = _compile(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
+        out = in_mode(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
         np.testing.assert_allclose(out, fd, rtol=1e-5)
 
 
@@ -217,7 +203,7 @@ def test_tapeless_forward_mode_in_graph_or_complex_is_refused(method):
 def test_auto_complex_forward_over_forward(mode):
     a, v = _regular((3, 3), "complex128"), _regular((3, 3), "complex128")
     expected = np.einsum("ijkm,ij,km->", reference.hessian(a), v, v)
-    out = _compile(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
+    out = in_mode(_second_order("ff", "auto", a, v), mode)(tf.constant(a)).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-10)
 
 
@@ -232,7 +218,7 @@ def test_guarded_slogdet(mode):
             loss = tf.reduce_sum(logabs) + tf.reduce_sum(tf.math.imag(sign))
         return sign, logabs, tape.gradient(loss, x)
 
-    sign, logabs, g = _compile(run, mode)(tf.constant(a))
+    sign, logabs, g = in_mode(run, mode)(tf.constant(a))
     ref_sign, ref_logabs = np.linalg.slogdet(a)
     np.testing.assert_allclose(sign, ref_sign, rtol=1e-12)
     np.testing.assert_allclose(logabs, ref_logabs, rtol=1e-12)
@@ -251,7 +237,7 @@ def test_guarded_slogdet_singular_is_loud_not_raising(mode):
             _, logabs = detgrad.slogdet(x, method="guarded")
         return tape.gradient(logabs, x)
 
-    g = _compile(run, mode)(tf.constant(a)).numpy()
+    g = in_mode(run, mode)(tf.constant(a)).numpy()
     assert np.isnan(g[0]).all()
     np.testing.assert_allclose(g[1], np.linalg.inv(a[1]).T, rtol=1e-10)
 
@@ -267,7 +253,7 @@ def test_auto_dispatch_table():
 
 def test_auto_under_xla_compiles_and_is_right_at_n_64():
     a = _regular((2, 64, 64))
-    d, g = _value_and_grad("auto", "xla", a)
+    d, g = det_and_gradient(a, "xla", "auto")
     np.testing.assert_allclose(d, np.linalg.det(a), rtol=1e-10)
     np.testing.assert_allclose(g, _numpy_grad(a), rtol=1e-8, atol=1e-12)
 
@@ -298,7 +284,7 @@ def test_guarded_graph_large_batch_fused_tail(dtype):
     """B·N² >= guarded.XLA_TAIL_MIN_ELEMENTS: scale and conj-transpose fused by XLA inside the graph."""
     a = _regular((guarded.XLA_TAIL_MIN_ELEMENTS // 16, 4, 4), dtype)
     a[7] = SINGULAR_MIDDLE  # the masked path, at the same size
-    d, g = _value_and_grad("guarded", "graph", a)
+    d, g = det_and_gradient(a, "graph", "guarded")
     wide = a.astype(np.complex128 if dtype.startswith("complex") else np.float64)
     tol = 1e-10 if dtype == "complex128" else 1e-4
     np.testing.assert_allclose(d, np.linalg.det(wide), rtol=tol, atol=tol)
@@ -379,7 +365,7 @@ def test_guarded_slogdet_forward_mode(mode, dtype):
             sign, logabs = detgrad.slogdet(x, method="guarded")
         return sign, logabs, acc.jvp(sign), acc.jvp(logabs)
 
-    sign, logabs, d_sign, d_logabs = (t.numpy() for t in _compile(run, mode)(tf.constant(a)))
+    sign, logabs, d_sign, d_logabs = (t.numpy() for t in in_mode(run, mode)(tf.constant(a)))
     ref_sign, ref_logabs = np.linalg.slogdet(a[:2])
     trace = np.trace(np.linalg.inv(a[:2]) @ v[:2], axis1=-2, axis2=-1)
     np.testing.assert_allclose(sign[:2], ref_sign, rtol=1e-12)
@@ -421,7 +407,7 @@ def test_guarded_slogdet_forward_mode_with_two_batch_axes(mode):
         return acc.jvp(logabs)
 
     trace = np.trace(np.linalg.inv(a) @ v, axis1=-2, axis2=-1)
-    np.testing.assert_allclose(_compile(run, mode)(tf.constant(a)).numpy(), trace, rtol=1e-10)
+    np.testing.assert_allclose(in_mode(run, mode)(tf.constant(a)).numpy(), trace, rtol=1e-10)
 
 
 def _logabs_hvp(a, v):
