@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 import detgrad
-from detgrad.impls import blocklu_factor
+from detgrad.impls.tf_lu import blocklu_factor
 
 
 def _value_and_grad(method: str):
@@ -83,7 +83,7 @@ def main() -> None:
         module = blocklu_factor
         if "." in name:
             module_name, name = name.split(".")
-            module = importlib.import_module(f"detgrad.impls.{module_name}")
+            module = importlib.import_module(f"detgrad.impls.tf_lu.{module_name}")
         setattr(module, name, int(value))
     print(f"method {args.method} (XLA) / builtin (graph), {args.dtype}, {args.rounds} rounds, knobs {args.set or 'default'}")
     print("    n  batch  ratio  [min  max]   builtin_ms  method_ms  compile_s")

@@ -82,4 +82,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     """The public names, lazy ones included, for ``dir(detgrad)`` and tab completion."""
     return sorted(set(globals()) | set(__all__))
-

@@ -9,7 +9,7 @@ from tf_helpers import det_and_gradient, in_mode
 
 import detgrad
 from detgrad.conformance.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
-from detgrad.impls import blocklu_factor, triangular
+from detgrad.impls.tf_lu import blocklu_factor, triangular
 
 MODES = ("eager", "graph", "xla")
 

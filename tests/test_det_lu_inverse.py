@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from detgrad.impls import det_lu_inverse, guarded
+from detgrad.impls.eigen import det_lu_inverse, guarded
 
 N = det_lu_inverse.SPLIT_MIN_N + 2
 

@@ -14,7 +14,10 @@ from tf_helpers import det_and_gradient, in_mode
 import detgrad
 from detgrad.conformance import reference
 from detgrad.conformance.cases import RANK_N_MINUS_2, SINGULAR_FIRST, SINGULAR_LAST, SINGULAR_MIDDLE, running_product_out_of_range
-from detgrad.impls import auto, blocklu, closed, guarded, lu, nested_xla, tiny
+from detgrad.impls.dispatch import auto, nested_xla
+from detgrad.impls.eigen import guarded
+from detgrad.impls.poly import closed, tiny
+from detgrad.impls.tf_lu import blocklu, lu
 
 RNG = np.random.default_rng(2026)
 MODES = ("eager", "graph")
@@ -375,7 +378,7 @@ def test_guarded_slogdet_forward_mode(mode, dtype):
     assert sign[2] == 0 and logabs[2] == -np.inf and not np.isfinite(d_logabs[2])
 
 
-# Written against mutants of impls/guarded.py that survived `tox -e mutation` (docs/mutation-testing.md).
+# Written against mutants of impls/eigen/guarded.py that survived `tox -e mutation` (docs/mutation-testing.md).
 
 # Rank 2 (B·C with B 3x2, C 2x3): Eigen's LU of A meets an exact zero pivot (slogdet sign 0), that of A^T
 # does not (sign 1): TF's slogdet derivative, which inverts A^H, would give a finite 4.8e16 here.

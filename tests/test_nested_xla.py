@@ -15,7 +15,8 @@ import detgrad
 from detgrad.conformance import reference
 from detgrad.conformance.cases import CASES
 from detgrad.conformance.runner import run_cell
-from detgrad.impls import auto, guarded, nested_xla
+from detgrad.impls.dispatch import auto, nested_xla
+from detgrad.impls.eigen import guarded
 
 
 def test_auto_picks_nested_xla_for_one_large_matrix_in_a_graph():

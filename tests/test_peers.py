@@ -110,7 +110,10 @@ def test_new_methods_value_and_gradient(method, n):
 
 def test_auto_picks_polynomials_then_blocklu_or_guarded():
     """Under XLA auto is a polynomial (tiny, closed at n = 3) then blocklu; in eager/graph guarded takes n >= 4."""
-    from detgrad.impls import auto, blocklu, closed, guarded, tiny
+    from detgrad.impls.dispatch import auto
+    from detgrad.impls.eigen import guarded
+    from detgrad.impls.poly import closed, tiny
+    from detgrad.impls.tf_lu import blocklu
 
     assert auto.pick(2, mode="xla") is tiny and auto.pick(3, mode="xla") is closed and auto.pick(4, mode="xla") is blocklu
     assert auto.pick(2, 1, mode="graph") is tiny and auto.pick(4, 1, mode="graph") is guarded

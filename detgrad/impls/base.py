@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from detgrad.errors import DetgradError, UnsupportedError
-from detgrad.impls.mode import execution_mode
+from detgrad.impls.tf_internals.mode import execution_mode
 
 REAL_DTYPES = ("float32", "float64")
 COMPLEX_DTYPES = ("complex64", "complex128")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from detgrad.errors import DetgradError
-from detgrad.impls import auto, blocklu, builtin, closed, eigenlu, guarded, inverse, logdomain, lu, tiny
 from detgrad.impls.base import ALL_DTYPES, Method
+from detgrad.impls.dispatch import auto
+from detgrad.impls.eigen import builtin, eigenlu, guarded, inverse, logdomain
+from detgrad.impls.poly import closed, tiny
+from detgrad.impls.tf_lu import blocklu, lu
 
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from detgrad.impls.lu_factor import LUFactors, unit_lower
+from detgrad.impls.tf_lu.lu_factor import LUFactors, unit_lower
 
 # Chosen by `python bench/xla_ab.py ... --set NAME=V` (float64; ratio = blocklu under XLA /
 # builtin in graph mode, value + gradient, median of per-round ratios; compile s in brackets):

@@ -1,12 +1,12 @@
 """The ``"auto"`` method (the default): the fastest method that is right everywhere, by size, batch and mode.
 
 Dispatch on the matrix size n, the batch size B (when static; an unknown batch counts as
-large) and the execution mode (:func:`detgrad.impls.mode.execution_mode`, decided while
+large) and the execution mode (:func:`detgrad.impls.tf_internals.mode.execution_mode`, decided while
 tracing).  Only methods that pass every conformance case in that mode are candidates:
 ``guarded`` (Eigen kernels, singular matrices guarded off to the complete-pivoting adjugate;
 no XLA kernel), ``tiny`` (polynomials, n <= 3), ``blocklu`` (blocked partial-pivoting LU in
 TF ops for XLA, complete pivoting behind an early zero pivot) and, for one large matrix in a
-graph, :mod:`~detgrad.impls.nested_xla` (blocklu as one XLA kernel nested in the graph).
+graph, :mod:`~detgrad.impls.dispatch.nested_xla` (blocklu as one XLA kernel nested in the graph).
 
 Every crossover in :data:`TABLE` was set by the measurement written next to it: value +
 gradient, ``python bench/ratio_probe.py --mode MODE --sizes ... --methods guarded,tiny,builtin``,
@@ -19,8 +19,11 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from detgrad.impls import blocklu, closed, guarded, nested_xla, tiny
-from detgrad.impls.mode import Mode, execution_mode
+from detgrad.impls.dispatch import nested_xla
+from detgrad.impls.eigen import guarded
+from detgrad.impls.poly import closed, tiny
+from detgrad.impls.tf_internals.mode import Mode, execution_mode
+from detgrad.impls.tf_lu import blocklu
 
 ANY = None
 

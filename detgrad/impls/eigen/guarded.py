@@ -10,7 +10,7 @@ Gradient (Jacobi, TF's complex convention): for ``(..., N, N)`` input and cotang
     d det/dA = det(A)·A^{-T}              (holomorphic derivative)
     grad     = g·conj(det A)·A^{-H}       = (g·conj(det))[..., None, None] * adjoint(A^{-1})
 
-with A^{-1} from the very LU that ``tf.linalg.det`` computed (:mod:`detgrad.impls.det_lu_inverse`:
+with A^{-1} from the very LU that ``tf.linalg.det`` computed (:mod:`detgrad.impls.eigen.det_lu_inverse`:
 ``inv`` for real n <= 16, where Eigen's kernels share det's pivots bit for bit; ``Lu`` and two
 triangular solves otherwise), so that det's rounding cancels against the inverse's at a matrix
 singular up to rounding.  TF's own gradient inverts A^H (``inv(A, adjoint=True)``), another LU
@@ -19,21 +19,21 @@ Flops: LU 2/3·n³ (det) + LU 2/3·n³ and solves 2·n³, the builtin's count.
 
 The guard: a matrix whose det is not a finite non-zero number (0, NaN) never reaches ``inv``.
 Such matrices (rare) take the masked path: ``inv`` of the batch with them replaced by I, and
-their gradient from the rank-revealing complete-pivoting adjugate of :mod:`detgrad.impls.lu`
+their gradient from the rank-revealing complete-pivoting adjugate of :mod:`detgrad.impls.tf_lu.lu`
 (rank n-1 right, rank <= n-2 exactly 0).  In eager mode a numpy check on det decides (no extra
 TF op); in a graph a ``tf.cond`` on ``reduce_all(|det| > 0)``.  Op count, which is what eager
 mode pays for (~5-30 µs per op): the forward is one MatrixDeterminant op recorded on the tape
 directly (no ``tf.custom_gradient`` wrapping), the backward five raw ops (inverse, transpose,
 two multiplies, a reshape), the builtin's count (four more where ``Lu`` and solves replace
 ``inv``).  In a graph the inverse of one large matrix runs as two half-solves on two cores
-(:mod:`detgrad.impls.det_lu_inverse`): TF's own gradient overlaps det and inverse, the guard cannot.
+(:mod:`detgrad.impls.eigen.det_lu_inverse`): TF's own gradient overlaps det and inverse, the guard cannot.
 TF's Transpose of a large (B, N, N) batch is slow
 (4x an XLA transpose), so from :data:`XLA_TAIL_MIN_ELEMENTS` the scale-and-conj-transpose runs
 as one small XLA kernel inside the graph.  The guard runs in the backward
 pass only, so a value-only call is one ``MatrixDeterminant`` op.
 
 Second order: when an outer tape or accumulator watches the gradient being built, the gradient
-is that of :func:`detgrad.impls.lu.det_plain` (complete-pivoting elimination in plain ops), whose
+is that of :func:`detgrad.impls.tf_lu.lu.det_plain` (complete-pivoting elimination in plain ops), whose
 derivatives are right to second order at every rank; the derivative of det·A^{-T} itself loses
 everything to cancellation at a matrix singular up to rounding.  Forward mode: a graph's
 ``ForwardAccumulator`` differentiates the forward ops and ignores custom gradients, so whenever
@@ -54,15 +54,14 @@ from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.eager import record
-from tensorflow.python.ops import gen_array_ops, gen_linalg_ops, gen_math_ops
 
-from detgrad.impls import det_lu_inverse
 from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet, phase_and_log_abs
+from detgrad.impls.eigen import det_lu_inverse
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu import cofactor_from_factors, det_plain
-from detgrad.impls.lu_factor import lu_factor
-from detgrad.impls.mode import backprop_recording, execution_mode, forward_mode_active, inside_vectorized_loop
+from detgrad.impls.tf_internals import raw_ops
+from detgrad.impls.tf_internals.mode import backprop_recording, execution_mode, forward_mode_active, inside_vectorized_loop
+from detgrad.impls.tf_lu.lu import cofactor_from_factors, det_plain
+from detgrad.impls.tf_lu.lu_factor import lu_factor
 
 
 def _regular(value: tf.Tensor) -> tf.Tensor:
@@ -132,23 +131,23 @@ def _eager_scaled_adjoint_inverse(x: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
     """scale·A^{-H} for a regular batch at first order, scale ``(...)``, in raw ops (eager pays ~5-20 µs per Python wrapper).
 
     Four ops where ``inv`` shares det's LU (real, n <= 16), eight otherwise (``Lu`` and two
-    triangular solves: :mod:`detgrad.impls.det_lu_inverse`); not differentiable again.
+    triangular solves: :mod:`detgrad.impls.eigen.det_lu_inverse`); not differentiable again.
     """
     rank = x.shape.rank
     perm = _int_constant((*range(rank - 2), rank - 1, rank - 2))
     inv = det_lu_inverse.inverse(x, differentiable=False)
     if x.dtype.is_complex:
-        inv_h = gen_array_ops.conjugate_transpose(inv, perm)
+        inv_h = raw_ops.conjugate_transpose(inv, perm)
     else:
-        inv_h = gen_array_ops.transpose(inv, perm)
-    return gen_math_ops.mul(gen_array_ops.reshape(scale, _int_constant((*x.shape[:-2], 1, 1))), inv_h)
+        inv_h = raw_ops.transpose(inv, perm)
+    return raw_ops.mul(raw_ops.reshape(scale, _int_constant((*x.shape[:-2], 1, 1))), inv_h)
 
 
 def _eager_cotangent(x: tf.Tensor, g: tf.Tensor, det_now: tf.Tensor) -> tf.Tensor:
     """g·conj(det)·A^{-H} for a regular batch in five raw ops (nine without a shared ``inv``)."""
     if x.dtype.is_complex:
-        det_now = gen_math_ops.conj(det_now)
-    return _eager_scaled_adjoint_inverse(x, gen_math_ops.mul(g, det_now))
+        det_now = raw_ops.conj(det_now)
+    return _eager_scaled_adjoint_inverse(x, raw_ops.mul(g, det_now))
 
 
 def _higher_order(x: tf.Tensor) -> bool:
@@ -181,9 +180,9 @@ def _det_eager_backward(x: tf.Tensor, value: tf.Tensor, g: tf.Tensor) -> tf.Tens
 def _det_eager(x: tf.Tensor) -> tf.Tensor:
     """Eager det with the guarded gradient, recorded as one tape operation (what
     ``tf.custom_gradient`` does, without its identity op and Python wrapping)."""
-    with record.stop_recording():
-        value = gen_linalg_ops.matrix_determinant(x)
-    record.record_operation("GuardedDet", [value], [x], lambda g: [_det_eager_backward(x, value, g)])
+    with raw_ops.stop_recording():
+        value = raw_ops.matrix_determinant(x)
+    raw_ops.record_operation("GuardedDet", [value], [x], lambda g: [_det_eager_backward(x, value, g)])
     return value
 
 
@@ -196,10 +195,10 @@ XLA_TAIL_MIN_ELEMENTS = 65536
 
 # In a graph the singular branch of the guard's tf.cond is one function call that TF may not
 # inline: inlined, its hundreds of ops (lu's factorization loop) sit dead in the graph and slow
-# every call, singular or not.  ``_noinline`` is the attribute TF's own function inliner reads.
+# every call, singular or not.  ``raw_ops.NOINLINE`` is the attribute TF's own function inliner reads.
 # Measured (tf.function, value + gradient, 32 x 1 float64, 11 interleaved rounds, t / t(builtin)):
 # the branch inlined 1.13, as a non-inlined call 1.01, a trivial branch 1.04.
-_masked_cofactor_conj_call = tf.function(_masked_cofactor_conj, autograph=False, experimental_attributes={"_noinline": True})
+_masked_cofactor_conj_call = tf.function(_masked_cofactor_conj, autograph=False, experimental_attributes=raw_ops.NOINLINE)
 
 
 @tf.function(jit_compile=True, autograph=False)
@@ -300,11 +299,11 @@ def _slogdet_eager_backward(x: tf.Tensor, sign: tf.Tensor, g_sign, g_logabs) -> 
 
 def _slogdet_eager(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """Eager slogdet recorded as one tape operation (see :func:`_det_eager`)."""
-    with record.stop_recording():
-        sign, logabs = gen_linalg_ops.log_matrix_determinant(x)
+    with raw_ops.stop_recording():
+        sign, logabs = raw_ops.log_matrix_determinant(x)
         if x.dtype.is_complex:  # TF types log|det| complex for complex input (imaginary part 0)
-            logabs = gen_math_ops.real(logabs, Tout=x.dtype.real_dtype)
-    record.record_operation(
+            logabs = raw_ops.real(logabs, Tout=x.dtype.real_dtype)
+    raw_ops.record_operation(
         "GuardedSlogdet", [sign, logabs], [x], lambda g_sign, g_logabs: [_slogdet_eager_backward(x, sign, g_sign, g_logabs)]
     )
     return sign, logabs

@@ -33,7 +33,8 @@ from __future__ import annotations
 import functools
 
 import tensorflow as tf
-from tensorflow.python.ops import gen_array_ops, gen_linalg_ops
+
+from detgrad.impls.tf_internals import raw_ops
 
 # Eigen's PartialPivLU factors a matrix with at most this many rows unblocked (Eigen/src/LU/PartialPivLU.h).
 EIGEN_UNBLOCKED_MAX_N = 16
@@ -80,10 +81,10 @@ def _solve_from_factors(lu: tf.Tensor, perm: tf.Tensor, columns: slice | None = 
     eye = _eye(n, lu.dtype)
     if columns is not None:
         eye = eye[:, columns]
-    permuted = gen_array_ops.gather_v2(eye, perm, _axis0())  # row i of P is row perm[i] of I
-    unit_lower = gen_array_ops.matrix_set_diag_v3(lu, _ones_like_diagonal(lu), _axis0(), align="RIGHT_LEFT")
-    below = gen_linalg_ops.matrix_triangular_solve(unit_lower, permuted, lower=True, adjoint=False)
-    return gen_linalg_ops.matrix_triangular_solve(lu, below, lower=False, adjoint=False)
+    permuted = raw_ops.gather_v2(eye, perm, _axis0())  # row i of P is row perm[i] of I
+    unit_lower = raw_ops.matrix_set_diag_v3(lu, _ones_like_diagonal(lu), _axis0(), align="RIGHT_LEFT")
+    below = raw_ops.matrix_triangular_solve(unit_lower, permuted, lower=True, adjoint=False)
+    return raw_ops.matrix_triangular_solve(lu, below, lower=False, adjoint=False)
 
 
 def _one_matrix(x: tf.Tensor) -> bool:
@@ -93,7 +94,7 @@ def _one_matrix(x: tf.Tensor) -> bool:
 
 def _raw_inverse(x: tf.Tensor) -> tf.Tensor:
     """A^{-1} from ``Lu``'s factors, no gradient; raises exactly where ``tf.linalg.det`` is 0."""
-    lu, perm = gen_linalg_ops.lu(x, output_idx_type=tf.int32)
+    lu, perm = raw_ops.lu(x, output_idx_type=tf.int32)
     n = x.shape[-1]
     if tf.executing_eagerly() or n < SPLIT_MIN_N or not _one_matrix(x):
         return _solve_from_factors(lu, perm)
@@ -119,5 +120,5 @@ def inverse(x: tf.Tensor, differentiable: bool = True) -> tf.Tensor:
     ops); then the result must not be differentiated.  Same shape as ``x``.
     """
     if inverse_shares_det_lu(x.dtype, x.shape[-1]):
-        return gen_linalg_ops.matrix_inverse(x, adjoint=False) if not differentiable else tf.linalg.inv(x)
+        return raw_ops.matrix_inverse(x, adjoint=False) if not differentiable else tf.linalg.inv(x)
     return _inverse_with_gradient(x) if differentiable else _raw_inverse(x)

@@ -1,32 +1,33 @@
 """The ``"blocklu"`` method: blocked partial-pivoting LU, built to be fast under XLA.
 
-Forward: ``P A = L U`` by :func:`detgrad.impls.blocklu_factor.partial_lu` (trailing-block
+Forward: ``P A = L U`` by :func:`detgrad.impls.tf_lu.blocklu_factor.partial_lu` (trailing-block
 updates only; ``tf.matmul`` panels for large n), then ``det A = det(P)·prod(diag U)`` through
-:func:`~detgrad.impls.lu_factor.pivot_product` (safe from float32 under/overflow of the
+:func:`~detgrad.impls.tf_lu.lu_factor.pivot_product` (safe from float32 under/overflow of the
 running product).
 
-Backward: the same adjugate formula as ``"lu"`` (:func:`detgrad.impls.lu.cofactor_from_factors`,
+Backward: the same adjugate formula as ``"lu"`` (:func:`detgrad.impls.tf_lu.lu.cofactor_from_factors`,
 Giles 2008): with ``U = [[U11, u], [0, d]]``, ``adj(U) = det(U11)·V^{-1}·diag(d, ..., d, 1)``
 where V is U with its last pivot set to 1, so it never divides by the last pivot.  It is
 right whenever the only zero pivot is the last one: every invertible matrix, and every
 exactly singular one whose zero shows up last under partial pivoting (a generic rank n-1
 matrix).  A zero pivot *before* the last one (a zero column, rank <= n-2, structured rank
 n-1) sends the batch (``tf.cond`` on "any such zero"; eager runs one branch) to the
-rank-revealing complete-pivoting factorization of :mod:`detgrad.impls.lu_factor`, which
+rank-revealing complete-pivoting factorization of :mod:`detgrad.impls.tf_lu.lu_factor`, which
 puts the zero pivots last.  Tiny non-zero pivots stay on the fast path: the formula is a
 polynomial in the factors of a backward-stable LU, so ``det(U11)`` cancels their size.
 log|det| has gradient ``A^{-T}`` (conj for complex) from the same factors.  Both solves
 (``L^{-1}P`` with the row pivots P as a one-hot right-hand side, then ``V^{-1}``) are block
-substitutions in ``tf.matmul`` (:mod:`detgrad.impls.triangular`): XLA's own TriangularSolve
+substitutions in ``tf.matmul`` (:mod:`detgrad.impls.tf_lu.triangular`): XLA's own TriangularSolve
 is slow on CPU.
 
 Second order differentiates a factorization, and partial pivoting's factors have derivatives
 of size 1/d at a tiny pivot d before the last one (a numerically singular matrix), which the
 Hessian then loses to cancellation.  So derivatives beyond the first go through the complete-
-pivoting elimination of :func:`detgrad.impls.lu.det_plain` (right to second order at every rank):
+pivoting elimination of :func:`detgrad.impls.tf_lu.lu.det_plain` (right to second order at every rank):
 forward mode (nested ``tf.autodiff.ForwardAccumulator``s included) runs it from the start, and
 reverse over reverse recomputes the gradient as its derivative under a tape only when asked
-(:func:`detgrad.impls.live.live`, :func:`detgrad.impls.lu.cofactor_plain`).  Value + first-order gradient never pay for them.
+(:func:`detgrad.impls.live.live`, :func:`detgrad.impls.tf_lu.lu.cofactor_plain`).
+Value + first-order gradient never pay for them.
 Cost: 2/3·n³ (LU) + 2·n³ (two solves with a full right-hand side, the triangular
 structure of ``L^{-1}P`` unused) = 8/3·n³ for value + gradient.
 
@@ -40,9 +41,10 @@ from __future__ import annotations
 import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
-from detgrad.impls.blocklu_factor import partial_lu
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu import (
+from detgrad.impls.tf_internals.mode import backprop_recording, execution_mode, forward_mode_active, inside_vectorized_loop
+from detgrad.impls.tf_lu.blocklu_factor import partial_lu
+from detgrad.impls.tf_lu.lu import (
     adjugate_parts,
     cofactor_plain,
     det_from_factors,
@@ -50,9 +52,8 @@ from detgrad.impls.lu import (
     inverse_transpose_from_factors,
     slogdet_from_factors,
 )
-from detgrad.impls.lu_factor import LUFactors, lu_factor, unit_lower, upper
-from detgrad.impls.mode import backprop_recording, execution_mode, forward_mode_active, inside_vectorized_loop
-from detgrad.impls.triangular import solve
+from detgrad.impls.tf_lu.lu_factor import LUFactors, lu_factor, unit_lower, upper
+from detgrad.impls.tf_lu.triangular import solve
 
 
 def _from_pivoted(x: tf.Tensor, f: LUFactors, complete) -> tf.Tensor:
@@ -81,9 +82,9 @@ def _l_inv_p(f: LUFactors) -> tf.Tensor:
 def cofactor(f: LUFactors, complete) -> tf.Tensor:
     """adj(A)^T from ``P A Q = L U``, ``(B, N, N)``.
 
-    :func:`detgrad.impls.lu.cofactor_from_factors`'s formula, ``adj(A) = Q·p·V^{-1}·S·L^{-1}·P``,
+    :func:`detgrad.impls.tf_lu.lu.cofactor_from_factors`'s formula, ``adj(A) = Q·p·V^{-1}·S·L^{-1}·P``,
     with the permutations folded into the solves (P as the one-hot right-hand side) and the
-    two triangular solves done by :func:`detgrad.impls.triangular.solve`.
+    two triangular solves done by :func:`detgrad.impls.tf_lu.triangular.solve`.
     """
     v, scale, head_product = adjugate_parts(f)
     adj = solve(v, scale[:, :, None] * _l_inv_p(f), lower=False) * head_product[:, None, None]
@@ -155,7 +156,7 @@ def det(a: tf.Tensor) -> tf.Tensor:
     """det of a validated ``(..., N, N)`` tensor, shape ``(...)``.
 
     Forward mode without a tape (nested ``ForwardAccumulator``s) differentiates the forward ops:
-    they are lu's :func:`~detgrad.impls.lu.det_plain`, whose derivatives of first and second
+    they are lu's :func:`~detgrad.impls.tf_lu.lu.det_plain`, whose derivatives of first and second
     order are right at every rank (elimination alone is not at rank n-2).
     """
     if forward_mode_active(a) and not backprop_recording(a):

@@ -1,27 +1,27 @@
 """Graph mode: value and gradient as one nested XLA kernel (``blocklu``; for n <= 3 a polynomial).
 
-:mod:`~detgrad.impls.auto` uses it where its table says so: one large matrix, batches of small
+:mod:`~detgrad.impls.dispatch.auto` uses it where its table says so: one large matrix, batches of small
 ones (n = 4-8), and n <= 3 (the ratios that set each row are next to it there).
 
 Why: in a plain graph TF's own gradient runs its MatrixDeterminant (forward) and
 MatrixInverse (backward) kernels side by side, one core each, and the inverse (2n³ flops)
-sets the time.  :mod:`~detgrad.impls.guarded` must wait for det before it may call the
+sets the time.  :mod:`~detgrad.impls.eigen.guarded` must wait for det before it may call the
 inverse (its guard), so for one large matrix it takes det + inverse = 2.7n³ in a row: 1.35-1.4x
 the builtin at n = 1024-2048.  With a batch, Eigen's kernels already keep both cores busy and
 guarded matches the builtin (1024 x 4 float64: 1.01).
 
 What: when a tape watches the input, one ``tf.function(jit_compile=True)`` call inside the
-graph computes det (or slogdet) and its gradient at cotangent 1 by :mod:`~detgrad.impls.blocklu`,
+graph computes det (or slogdet) and its gradient at cotangent 1 by :mod:`~detgrad.impls.tf_lu.blocklu`,
 the partial-pivoting blocked LU whose ``tf.matmul`` updates XLA runs on every core; blocklu is
 right at every conformance case under XLA (singular input included: an early zero pivot takes
 the complete-pivoting branch).  The custom gradient scales that gradient by the cotangent.
-Without a tape (a value-only call, or forward mode) this module is :mod:`~detgrad.impls.guarded`:
+Without a tape (a value-only call, or forward mode) this module is :mod:`~detgrad.impls.eigen.guarded`:
 one MatrixDeterminant op.  Compile time, once per shape: 3.5-3.8 s at n = 512-1024.
 
 For n <= 3 the inner method is a polynomial: one XLA kernel and a few ops around it replace the
 34-82 graph ops of tiny's value and gradient, which is what a small call costs in a graph (the
-ratios are in :mod:`~detgrad.impls.auto`'s table).  At n = 2 it is :mod:`~detgrad.impls.tiny`;
-at n = 3 :mod:`~detgrad.impls.closed`, the same cofactor expansion, whose per-entry slices XLA
+ratios are in :mod:`~detgrad.impls.dispatch.auto`'s table).  At n = 2 it is :mod:`~detgrad.impls.poly.tiny`;
+at n = 3 :mod:`~detgrad.impls.poly.closed`, the same cofactor expansion, whose per-entry slices XLA
 compiles into a faster loop than tiny's flat (B, 9) layout and its transposes (t / t(builtin),
 graph, float32/float64, closed inside against tiny inside: 3x1 1.02/1.04 vs 1.03/1.03, 3x16
 0.98/0.97 vs 1.38/1.39, 3x256 0.72/0.61 vs 0.87/0.88, 3x4096 0.17/0.18 vs 0.22/0.26).
@@ -44,9 +44,11 @@ import functools
 
 import tensorflow as tf
 
-from detgrad.impls import blocklu, closed, guarded, tiny
+from detgrad.impls.eigen import guarded
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.mode import backprop_recording, forward_mode_active
+from detgrad.impls.poly import closed, tiny
+from detgrad.impls.tf_internals.mode import backprop_recording, forward_mode_active
+from detgrad.impls.tf_lu import blocklu
 
 
 def _det_and_gradient(x: tf.Tensor, inner) -> tuple[tf.Tensor, tf.Tensor]:

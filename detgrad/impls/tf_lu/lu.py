@@ -1,6 +1,6 @@
 """The ``"lu"`` method: one complete-pivoting LU shared by value and gradient.
 
-Forward: ``P A Q = L U`` (see :mod:`detgrad.impls.lu_factor`), then
+Forward: ``P A Q = L U`` (see :mod:`detgrad.impls.tf_lu.lu_factor`), then
 ``det A = det(P)det(Q)·prod(diag U)``.
 
 Backward: the gradient of det is the transposed adjugate, built from the
@@ -33,8 +33,8 @@ import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, phase_and_log_abs, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu_factor import LUFactors, lu_factor, pivot_product, tree_product, unit_lower, unpermute, upper
-from detgrad.impls.mode import backprop_recording, forward_mode_active
+from detgrad.impls.tf_internals.mode import backprop_recording, forward_mode_active
+from detgrad.impls.tf_lu.lu_factor import LUFactors, lu_factor, pivot_product, tree_product, unit_lower, unpermute, upper
 
 
 def _identity_like(lu: tf.Tensor) -> tf.Tensor:

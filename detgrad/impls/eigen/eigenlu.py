@@ -31,8 +31,8 @@ import tensorflow as tf
 
 from detgrad.impls.base import det_over_batch, slogdet_over_batch
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.lu_factor import pivot_product
-from detgrad.impls.mode import forward_mode_active, refuse_forward_mode
+from detgrad.impls.tf_internals.mode import forward_mode_active, refuse_forward_mode
+from detgrad.impls.tf_lu.lu_factor import pivot_product
 
 
 def _parity_sign(perm: tf.Tensor, dtype: tf.DType) -> tf.Tensor:

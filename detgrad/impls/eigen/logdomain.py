@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det, empty_matrix_slogdet
 from detgrad.impls.live import live, log_cotangent
-from detgrad.impls.mode import refuse_forward_mode
+from detgrad.impls.tf_internals.mode import refuse_forward_mode
 
 
 def _inverse_transpose(x: tf.Tensor) -> tf.Tensor:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import tensorflow as tf
 
 from detgrad.impls.base import empty_matrix_det
+from detgrad.impls.eigen.logdomain import make_slogdet
 from detgrad.impls.live import live
-from detgrad.impls.logdomain import make_slogdet
-from detgrad.impls.mode import refuse_forward_mode
+from detgrad.impls.tf_internals.mode import refuse_forward_mode
 
 
 @tf.custom_gradient

@@ -10,7 +10,7 @@ piecewise constant).
 Complete pivoting makes the factorization rank revealing: once the largest
 remaining entry is zero the whole trailing block is zero, so an exactly
 singular matrix of rank r has non-zero pivots ``d_0 .. d_{r-1}`` followed by
-zeros.  That is what lets :mod:`detgrad.impls.lu` build the adjugate from
+zeros.  That is what lets :mod:`detgrad.impls.tf_lu.lu` build the adjugate from
 the factors without dividing by a zero (or tiny) last pivot.
 
 Small matrices (n <= ``UNROLL_MAX_N``) are unrolled in Python; larger ones
