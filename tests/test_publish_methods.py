@@ -1,4 +1,4 @@
-"""One home for every series' chart look and order (publish.methods.LOOKS), pinned to the registry and the peers."""
+"""Every series' chart look and order (publish.methods.LOOKS): the catalog's methods, the registry's code, the peers."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from detgrad.publish.charts.style import style
 
 
 def test_every_registry_method_and_peer_has_one_look():
-    from detgrad.impls.registry import METHODS, get_method  # the test may import TF; publish may not
+    from detgrad.catalog import CATALOG
+    from detgrad.impls.registry import IMPLEMENTATIONS, METHODS, get_method  # the test may import TF; publish may not
     from detgrad.sweep.peers import PEERS
 
+    assert set(IMPLEMENTATIONS) == set(CATALOG), "detgrad/catalog.py and impls/registry.py must name the same methods"
     for name in METHODS:
         assert name in methods.LOOKS, f"publish/methods.py LOOKS has no entry for the registry's method {name!r}"
         assert not methods.LOOKS[name].peer
         assert methods.KNOWN_SINGULAR_SAFE[name] == get_method(name).singular_safe, name
+        facts, method = CATALOG[name], get_method(name)
+        assert (method.summary, method.xla, method.max_n, method.flops) == (facts.summary, facts.xla, facts.max_n, facts.flops)
+        module = IMPLEMENTATIONS[name].__name__
+        assert module.startswith(f"detgrad.impls.{facts.family}."), f"{name}: catalog family {facts.family!r}, code in {module}"
     peer_series = {aggregate.series_name(p, p) for p in PEERS}
     assert peer_series == {"jax.jit", "torch", "numpy"}  # as users write them
     assert set(methods.LOOKS) == set(METHODS) | peer_series  # nothing stale either

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from detgrad.catalog import ALL_DTYPES, MODES
 from detgrad.errors import DetgradError
 
 DEFAULT_RUN = Path("results") / "cpu" / "run.jsonl"
@@ -21,9 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--n", type=int, required=True, help="matrix size n of the (..., n, n) input")
     p.add_argument("--batch", type=int, default=1, help="matrices per call (default 1)")
-    p.add_argument("--dtype", default="float64", choices=["float32", "float64", "complex64", "complex128"])
+    p.add_argument("--dtype", default="float64", choices=ALL_DTYPES)
     p.add_argument("--target", default="det", choices=["det", "logdet"], help="det, or log|det| via slogdet")
-    p.add_argument("--mode", choices=["eager", "graph", "xla"], help="your compile mode (default: any)")
+    p.add_argument("--mode", choices=MODES, help="your compile mode (default: any)")
     p.add_argument("--run", type=Path, default=DEFAULT_RUN, help=f"run file or directory (default: {DEFAULT_RUN})")
     p.set_defaults(func=run)
 

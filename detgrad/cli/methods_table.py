@@ -1,4 +1,4 @@
-"""Generate the README's methods table from the registry.
+"""Generate the README's methods table from the registry (its facts: :mod:`detgrad.catalog`).
 
 ``python -m detgrad.cli.methods_table`` prints it; a test checks the README holds the
 current table between the ``methods-table`` markers.
@@ -17,8 +17,8 @@ def methods_table() -> str:
     from detgrad.impls.registry import DEFAULT_METHOD, METHODS, get_method
 
     rows = [
-        "| method | what it does | dtypes | singular-safe | XLA | max n | flops (value + grad, n = 100) |",
-        "|---|---|---|---|---|---|---:|",
+        "| method | family | what it does | dtypes | singular-safe | XLA | max n | flops (value + grad, n = 100) |",
+        "|---|---|---|---|---|---|---|---:|",
     ]
     for name in METHODS:
         m = get_method(name)
@@ -27,8 +27,8 @@ def methods_table() -> str:
         max_n = str(m.max_n) if m.max_n is not None else "any"
         flops = f"{m.flops(100):.3g}" if m.max_n is None or m.max_n >= 100 else f"{m.flops(m.max_n):.3g} at n = {m.max_n}"
         rows.append(
-            f"| {label} | {m.summary} | {', '.join(m.dtypes)} | {'yes' if m.singular_safe else 'no (raises or NaN)'} "
-            f"| {xla} | {max_n} | {flops} |"
+            f"| {label} | `{m.family}` | {m.summary} | {', '.join(m.dtypes)} "
+            f"| {'yes' if m.singular_safe else 'no (raises or NaN)'} | {xla} | {max_n} | {flops} |"
         )
     return "\n".join(rows)
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from detgrad.catalog import MODES
+
 BLOCKS = ("published-results", "conformance")
 ROOT = Path(".")
 
@@ -77,7 +79,7 @@ def conformance_block(markdown: str) -> str:
             + (f", **{wrong} WRONG**" if wrong != "0" else "")
             + (f", {na} n/a" if na != "0" else "")
         )
-    modes = ["eager", "graph", "xla"]
+    modes = list(MODES)
     summary = ["| method | eager | graph | XLA |", "|---|---|---|---|"]
     summary += [f"| `{m}` | " + " | ".join(counts[m].get(mode, "—") for mode in modes) + " |" for m in counts]
     return "\n".join(

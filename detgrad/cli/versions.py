@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from detgrad.catalog import DEFAULT_METHOD
 from detgrad.errors import DetgradError
 
 
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from detgrad.conformance.versions import read_check
 
     checks = [read_check(path) for path in args.checks]
-    default = "auto"
+    default = DEFAULT_METHOD
     out = Path(args.out) if args.out else None
     versions = sorted({c.tf_version for c in checks})
     lines = [

@@ -17,8 +17,6 @@ import tensorflow as tf
 
 from detgrad.api import det, slogdet
 
-MODES = ("eager", "graph", "xla")
-
 
 class _NoRetracingWarning(logging.Filter):
     """Drops TF's "triggered tf.function retracing" warning: every probe builds its own

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detgrad.catalog import MODES
 from detgrad.conformance import reference
 from detgrad.conformance.cases import CASES, Case, forward_tangent
 from detgrad.impls.registry import METHODS, get_method
-
-MODES = ("eager", "graph", "xla")
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ Adding a method:
 
 1. a module in the family it belongs to (a new family gets a subpackage with a docstring), with
    ``det`` and ``slogdet`` whose docstrings state the math, shapes and cost;
-2. its :class:`~.base.Method` entry in :mod:`.registry` (dtypes, ``singular_safe``, ``xla`` or
-   ``xla_reason``, ``flops``, ``max_n``) and its chart look in ``detgrad/publish/methods.py``
-   (``LOOKS``; a test keeps the two in step);
+2. its facts in ``detgrad/catalog.py`` (family, summary, dtypes, ``singular_safe``, ``xla`` or
+   ``xla_reason``, ``flops``, ``max_n``, chart colour and marker; its place there is its display
+   order) and its module in :data:`.registry.IMPLEMENTATIONS` (a test checks the two name the same
+   methods);
 3. ``detgrad check --methods NAME``: every conformance case in every mode, against the independent
    references; a case the method cannot do raises ``UnsupportedError`` naming it;
 4. ``python -m detgrad.cli.methods_table README.md`` regenerates the README's method table; the

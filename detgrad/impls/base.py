@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from detgrad.catalog import ALL_DTYPES, MethodFacts
 from detgrad.errors import DetgradError, UnsupportedError
 from detgrad.impls.tf_internals.mode import execution_mode
-
-REAL_DTYPES = ("float32", "float64")
-COMPLEX_DTYPES = ("complex64", "complex128")
-ALL_DTYPES = REAL_DTYPES + COMPLEX_DTYPES
 
 DetFn = Callable[[tf.Tensor], tf.Tensor]
 SlogdetFn = Callable[[tf.Tensor], "tuple[tf.Tensor, tf.Tensor]"]
@@ -30,6 +27,7 @@ class Method:
 
     Attributes:
         name: registry key, e.g. ``"lu"``.
+        family: the ``detgrad.impls`` subpackage that implements it.
         summary: one line for tables and docs.
         det: ``(..., N, N) -> (...)`` differentiable determinant.
         slogdet: ``(..., N, N) -> (sign (...), logabsdet (...))``; sign has the input's dtype,
@@ -54,6 +52,25 @@ class Method:
     xla_reason: str = ""
     max_n: int | None = None
     shares_factorization: bool = False
+    family: str = ""
+
+    @classmethod
+    def from_facts(cls, facts: MethodFacts, det: DetFn, slogdet: SlogdetFn) -> Method:
+        """The method of catalog entry ``facts`` implemented by ``det`` and ``slogdet``."""
+        return cls(
+            name=facts.name,
+            summary=facts.summary,
+            det=det,
+            slogdet=slogdet,
+            dtypes=facts.dtypes,
+            singular_safe=facts.singular_safe,
+            xla=facts.xla,
+            flops=facts.flops,
+            xla_reason=facts.xla_reason,
+            max_n=facts.max_n,
+            shares_factorization=facts.shares_factorization,
+            family=facts.family,
+        )
 
     def support_problem(self, n: int, dtype: str, mode: str = "eager") -> str | None:
         """Return why this method cannot run the case, or ``None`` if it can."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detgrad.catalog import MODES
 from detgrad.publish import default_cost
 from detgrad.publish.tables import to_markdown
 
@@ -39,7 +40,7 @@ def cost_table(df: pd.DataFrame) -> pd.DataFrame:
     """Per mode: problems, median speedup, slowest problem (with interval), share of problems faster beyond noise."""
     sp = _speedups(df)
     rows = []
-    for mode in ("eager", "graph", "xla"):
+    for mode in MODES:
         grp = sp[sp["mode"].eq(mode)]
         if grp.empty:
             continue

@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detgrad.catalog import DEFAULT_METHOD
 from detgrad.publish.aggregate import main_condition
 from detgrad.publish.tables import to_markdown
 
-DEFAULT = "auto"
+DEFAULT = DEFAULT_METHOD
 COLUMNS = ["mode", "dtype", "target", "n", "batch", "ratio", "ratio_lo", "ratio_hi"]
 
 

@@ -1,8 +1,8 @@
 """What the publishing layer knows about each method: singular-safety fallback, chart look and display order.
 
-:data:`LOOKS` is the one home of every series' chart facts: the registry's methods (kept in step with
-``detgrad.impls.registry`` by a test) and the peers as users write them (``jax.jit``, ``torch``,
-``numpy``), each with its colour, marker and, by its position, its place in legends and tables.
+:data:`LOOKS` holds every series' chart facts: detgrad's methods from :data:`detgrad.catalog.CATALOG`
+(their one home) and the peers as users write them (``jax.jit``, ``torch``, ``numpy``), each with its
+colour, marker and, by its position, its place in legends and tables.
 :func:`look` resolves any series name, :func:`series_order` sorts names by that order.
 
 A run file written by a current sweep carries ``header["methods"]`` (see
@@ -10,7 +10,7 @@ A run file written by a current sweep carries ``header["methods"]`` (see
 at singular input (``singular_safe``) and whether it compiles under XLA.  Older
 run files have no such map; for them :data:`KNOWN_SINGULAR_SAFE` (from :data:`LOOKS`)
 gives the answer for the method names detgrad has shipped, and any other name counts as
-not singular-safe.  Never imports TensorFlow or the registry.
+not singular-safe.  Never imports TensorFlow or the registry (the catalog is plain data).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from detgrad.catalog import CATALOG
 
 
 @dataclass(frozen=True)
@@ -39,20 +41,11 @@ class Look:
     peer: bool = False
 
 
-# Every series a run can hold, in display order (legends, table columns): detgrad's methods (the
-# registry's names; the default second, TF's builtin last), then the peers by the names users write.
-# Colours: Okabe-Ito and Paul Tol's colour-blind-safe palettes; no two entries share colour and marker.
+# Every series a run can hold, in display order (legends, table columns): detgrad's methods as the
+# catalog lists them (its colours and markers; the default second, TF's builtin last), then the peers
+# by the names users write.  No two entries share colour and marker.
 LOOKS: dict[str, Look] = {
-    "lu": Look("#0072B2", "o", singular_safe=True),  # blue
-    "auto": Look("#332288", "*", singular_safe=True),  # indigo
-    "guarded": Look("#DDCC77", "p", singular_safe=True),  # sand
-    "blocklu": Look("#117733", "d", singular_safe=True),  # green
-    "eigenlu": Look("#44AA99", "X"),  # teal
-    "slogdet": Look("#D55E00", "s"),  # vermillion
-    "inverse": Look("#009E73", "^"),  # bluish green
-    "closed": Look("#CC79A7", "D", singular_safe=True),  # reddish purple
-    "tiny": Look("#882255", "P", singular_safe=True),  # wine
-    "builtin": Look("#000000", "v"),  # black: the baseline
+    **{name: Look(f.color, f.marker, singular_safe=f.singular_safe) for name, f in CATALOG.items()},
     "jax.jit": Look("#E69F00", "<", peer=True),  # orange
     "torch": Look("#56B4E9", ">", peer=True),  # sky blue
     "numpy": Look("#999999", "h", peer=True),  # grey

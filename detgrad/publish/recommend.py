@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detgrad.catalog import MODES
 from detgrad.publish import methods
 from detgrad.publish.aggregate import BASELINE, DETGRAD, PROBLEM_AXES
 
@@ -39,7 +40,6 @@ COLUMNS = [
     "runner_up", "runner_up_mode", "runner_up_s", "margin", "unsafe", "unsafe_mode", "unsafe_s", "unsafe_vs_builtin",
     "unsafe_vs_builtin_lo", "unsafe_vs_builtin_hi", "not_measured",
 ]  # fmt: skip
-MODES = ("eager", "graph", "xla")
 
 
 def _key(values: tuple) -> tuple:
@@ -175,4 +175,4 @@ def recommend(df: pd.DataFrame, include_peers: bool = False, mode: str | None = 
 def by_mode(df: pd.DataFrame, include_peers: bool = False) -> dict[str, pd.DataFrame]:
     """:func:`recommend` for each compile mode present in ``df`` (eager, graph, xla order)."""
     present = set(df["mode"].dropna())
-    return {m: recommend(df, include_peers, mode=m) for m in ("eager", "graph", "xla") if m in present}
+    return {m: recommend(df, include_peers, mode=m) for m in MODES if m in present}

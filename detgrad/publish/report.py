@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from detgrad.catalog import MODES
 from detgrad.publish import aggregate, answer, charts, default_cost, devices, methods, recommend, tables, targets
 from detgrad.publish.charts.style import save
 from detgrad.publish.compare import compare_frames
@@ -51,7 +52,7 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
         made.append(Chart(stem, caption, save(fig, out, stem, formats)))
 
     dtypes = [d for d in charts.DTYPE_ORDER if d in set(df["dtype"])]
-    modes = [m for m in ("eager", "graph", "xla") if m in set(df["mode"])]
+    modes = [m for m in MODES if m in set(df["mode"])]
     device_labels = sorted(df["device_label"].unique())
     for target in sorted(df["target"].dropna().unique()):
         t = df[df["target"].eq(target)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from detgrad.catalog import MODES
 from detgrad.publish.default_cost import default_cost
 
 PROBLEM = ["mode", "dtype", "target", "n", "batch"]
@@ -62,7 +63,7 @@ def side_by_side(speed: pd.DataFrame, versions: list[str]) -> pd.DataFrame:
 def median_lines(speed: pd.DataFrame, versions: list[str]) -> list[str]:
     """Per mode: the median speedup over the problems measured under every version, version by version."""
     lines = []
-    for mode in ("eager", "graph", "xla"):
+    for mode in MODES:
         sub = speed[speed["mode"].eq(mode)]
         if sub.empty:
             continue

@@ -45,12 +45,12 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+from detgrad.catalog import ALL_DTYPES, MODES
 from detgrad.errors import DetgradError
 from detgrad.runs.schema import Cell
 
-MODES = ("eager", "graph", "xla")
 TARGETS = ("det", "logdet")
-DTYPES = ("float32", "float64", "complex64", "complex128")
+DTYPES = ALL_DTYPES
 AXES = ("method", "mode", "target", "n", "batch", "dtype", "device", "threads", "cond")
 NUMERIC_AXES = ("n", "batch", "threads", "cond")
 COMPARISONS = ("gt", "ge", "lt", "le")
@@ -73,7 +73,7 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "logical_cpus": (0, int),
 }
 AXIS_DEFAULTS: dict[str, list] = {
-    "mode": ["eager", "graph", "xla"],
+    "mode": list(MODES),
     "target": ["det"],
     "dtype": ["float64"],
     "device": ["CPU:0"],

@@ -166,8 +166,3 @@ def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         sign, log_abs = slogdet(tf.reshape(a, [n, n]))
         return tf.reshape(sign, a.shape[:-2]), tf.reshape(log_abs, a.shape[:-2])
     return pick(a.shape[-1], _static_batch(a)).slogdet(a)
-
-
-def flops(n: int) -> float:
-    """Value + gradient flops of the eager/graph path: tiny's count for n <= 3, guarded's beyond."""
-    return tiny.flops(n) if n <= tiny.MAX_N else 2.0 / 3.0 * n**3 + 2.0 * n**3

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from detgrad.catalog import POLYNOMIAL_MAX_N
 from detgrad.impls.base import empty_matrix_det, phase_and_log_abs
 
-MAX_N = 3
+MAX_N = POLYNOMIAL_MAX_N
 
 
 def det(a: tf.Tensor) -> tf.Tensor:
@@ -38,8 +39,3 @@ def det(a: tf.Tensor) -> tf.Tensor:
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(det/|det|, log|det|) from the closed-form det; sign 0 at det = 0."""
     return phase_and_log_abs(det(a))
-
-
-def flops(n: int) -> float:
-    """Multiplications and additions of the expansion plus its gradient."""
-    return {0: 0.0, 1: 1.0, 2: 3.0 + 4.0, 3: 17.0 + 30.0}.get(n, float("nan"))

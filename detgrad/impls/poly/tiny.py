@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from detgrad.catalog import POLYNOMIAL_MAX_N
 from detgrad.impls.base import empty_matrix_det, phase_and_log_abs
 
-MAX_N = 3
+MAX_N = POLYNOMIAL_MAX_N
 
 
 def _det_entries(e: list[tf.Tensor], n: int) -> tf.Tensor:
@@ -50,8 +51,3 @@ def det(a: tf.Tensor) -> tf.Tensor:
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(det/|det|, log|det|); sign 0 and log|det| = -inf at det = 0."""
     return phase_and_log_abs(det(a))
-
-
-def flops(n: int) -> float:
-    """Multiplications and additions of the expansion plus its reverse-mode gradient."""
-    return {0: 0.0, 1: 1.0, 2: 3.0 + 4.0, 3: 14.0 + 28.0}.get(n, float("nan"))

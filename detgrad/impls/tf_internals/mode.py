@@ -24,16 +24,13 @@ loudly (no XLA kernel for the Eigen ops).
 
 from __future__ import annotations
 
-from typing import Literal
-
 import tensorflow as tf
 from tensorflow.python.eager import forwardprop_util, record
 from tensorflow.python.framework import ops
 from tensorflow.python.ops import control_flow_util
 
+from detgrad.catalog import Mode
 from detgrad.errors import UnsupportedError
-
-Mode = Literal["eager", "graph", "xla"]
 
 
 def execution_mode() -> Mode:

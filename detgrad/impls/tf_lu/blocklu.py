@@ -167,8 +167,3 @@ def det(a: tf.Tensor) -> tf.Tensor:
 def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sign, log|det|) of a validated ``(..., N, N)`` tensor, each ``(...)``; sign has a's dtype."""
     return slogdet_over_batch(a, _slogdet_flat)
-
-
-def flops(n: int) -> float:
-    """Value + gradient of one real n x n matrix: 2/3·n³ (LU) + 2·n³ (two full-right-hand-side solves)."""
-    return 8.0 / 3.0 * n**3

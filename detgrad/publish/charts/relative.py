@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from detgrad.catalog import DEFAULT_METHOD
 from detgrad.publish.aggregate import main_condition
 from detgrad.publish.charts import style as look
 
-DEFAULT = "auto"
+DEFAULT = DEFAULT_METHOD
 
 
 def _y_limits(cells: pd.DataFrame) -> tuple[float, float]:

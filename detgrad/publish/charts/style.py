@@ -22,11 +22,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from detgrad.catalog import MODES
 from detgrad.publish.charts import ticks  # noqa: E402
 from detgrad.publish.methods import look, series_order  # noqa: E402
 
 DTYPE_ORDER = ["float32", "float64", "complex64", "complex128"]
-MODE_ORDER = ["eager", "graph", "xla"]
+MODE_ORDER = list(MODES)
 MODE_LINESTYLE = {"eager": ":", "graph": "--", "xla": "-"}
 RC = {
     "figure.dpi": 100,
