@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from synthetic import cell, header
 
@@ -139,3 +140,110 @@ def test_the_report_explains_the_one_mode_note_only_when_a_row_has_it(tmp_path):
     assert legend in text and "| auto (eager; graph and xla not measured) |" in text
     readme = build_report([(header(), [c for c in _modes_cells() if c["n"] == 8])], tmp_path / "b", formats=("svg",))
     assert "not measured" not in Path(readme).read_text()
+
+
+def test_a_problem_whose_condition_number_is_unset_is_still_one_problem():
+    """cond (and threads) are NaN for input classes without them: NaN axes group, match and exclude like any value."""
+    cells = [
+        cell(samples=[1e-3] * 3, method="closed", mode="graph", cond=None),
+        cell(samples=[1e-3] * 3, method="closed", mode="eager", cond=None, status="wrong"),  # wrong in one mode: out
+        cell(samples=[2e-3] * 3, method="lu", mode="graph", cond=None),
+        cell(samples=[3e-3] * 3, method="lu", mode="eager", cond=None),
+        cell(samples=[4e-3] * 3, method="builtin", mode="graph", cond=None),
+        cell(samples=[5e-3] * 3, method="lu", mode="graph", n=32, cond=None),  # measured in graph only
+        cell(samples=[6e-3] * 3, method="lu", mode="graph", n=32, cond=None),  # a repeat: the faster counts
+    ]
+    cells[-1]["key"] += "/repeat"
+    df = _frame(cells)
+    assert df["cond"].isna().all()
+    rec = recommend.recommend(df)
+    assert list(rec["n"]) == [32, 64]
+    row = rec.set_index("n").loc[64]
+    assert (row["best"], row["best_mode"], row["builtin_status"]) == ("lu", "graph", "ok")
+    assert row["vs_builtin"] == pytest.approx(2.0)
+    assert rec.set_index("n").loc[32, "best_s"] == pytest.approx(5e-3)
+    assert rec.set_index("n").loc[32, "not_measured"] == "eager"
+    assert recommend.measured_modes(df) == {(64, 1, "float64", "det", df["device_label"][0], 2, None): ("eager", "graph"),
+                                            (32, 1, "float64", "det", df["device_label"][0], 2, None): ("graph",)}  # fmt: skip
+
+
+def test_rows_come_sorted_by_problem_and_say_their_scope():
+    cells = [cell(samples=[1e-3] * 3, method=m, n=n, mode="graph") for n in (64, 8, 32) for m in ("lu", "blocklu")]
+    df = _frame(cells)
+    rec = recommend.recommend(df)
+    assert list(rec["n"]) == [8, 32, 64] and set(rec["scope"]) == {"any"}
+    assert set(recommend.recommend(df, mode="graph")["scope"]) == {"graph"}
+
+
+def test_the_runner_up_is_the_second_fastest_safe_method_with_its_mode_and_time():
+    cells = [
+        cell(samples=[1e-3] * 3, method="lu", mode="graph"),
+        cell(samples=[1.5e-3] * 3, method="blocklu", mode="xla"),
+        cell(samples=[2e-3] * 3, method="blocklu", mode="graph"),
+        cell(samples=[0.5e-3] * 3, method="eigenlu", mode="graph"),  # faster, not singular-safe: not a runner-up
+    ]
+    row = recommend.recommend(_frame(cells)).loc[0]
+    assert (row["best"], row["runner_up"], row["runner_up_mode"], row["runner_up_s"]) == ("lu", "blocklu", "xla", 1.5e-3)
+    assert row["margin"] == pytest.approx(0.5) and (row["unsafe"], row["unsafe_mode"], row["unsafe_s"]) == (
+        "eigenlu",
+        "graph",
+        0.5e-3,
+    )
+
+
+def test_an_unsafe_method_exactly_as_fast_as_the_answer_is_not_named():
+    cells = [cell(samples=[1e-3] * 3, method="lu"), cell(samples=[1e-3] * 3, method="eigenlu")]
+    row = recommend.recommend(_frame(cells)).loc[0]
+    assert row["best"] == "lu" and not isinstance(row["unsafe"], str)
+
+
+def test_per_mode_speedups_are_against_builtin_in_that_mode():
+    """Builtin takes 2 ms in a graph, 0.5 ms eagerly: the graph answer is 2x (same mode), the any-mode one 0.5x (its best)."""
+    cells = [
+        cell(samples=[1e-3] * 3, method="lu", mode="graph"),
+        cell(samples=[2e-3] * 3, method="builtin", mode="graph"),
+        cell(samples=[0.5e-3] * 3, method="builtin", mode="eager"),
+        cell(samples=[4e-3] * 3, method="lu", mode="eager"),
+    ]
+    df = _frame(cells)
+    assert recommend.recommend(df, mode="graph").loc[0, "vs_builtin"] == pytest.approx(2.0)
+    assert recommend.recommend(df).loc[0, "vs_builtin"] == pytest.approx(0.5)  # any mode: builtin's fastest (eager)
+
+
+def test_intervals_only_when_both_ends_are_finite_and_builtin_is_right():
+    df = _frame([cell(samples=[1e-3] * 3, method="lu"), cell(samples=[2e-3] * 3, method="builtin")])
+    for lo, hi in ((float("inf"), 2.5), (1.5, float("nan")), (float("nan"), 2.5)):
+        row = recommend.recommend(df.assign(speedup_best_lo=lo, speedup_best_hi=hi)).loc[0]
+        assert pd.isna(row["vs_builtin_lo"]) and pd.isna(row["vs_builtin_hi"]), (lo, hi)
+    unsupported = _frame([cell(samples=[1e-3] * 3, method="lu"), cell(status="unsupported", method="builtin")])
+    row = recommend.recommend(unsupported.assign(speedup_best=2.0, speedup_best_lo=1.5, speedup_best_hi=2.5)).loc[0]
+    assert row["builtin_status"] == "unsupported"
+    assert pd.isna(row["vs_builtin"]) and pd.isna(row["vs_builtin_lo"]) and pd.isna(row["vs_builtin_hi"])
+
+
+def test_builtin_status_lists_every_status_it_had_when_none_is_ok():
+    cells = [
+        cell(samples=[1e-3] * 3, method="lu", mode="graph"),
+        cell(status="unsupported", method="builtin", mode="xla"),
+        cell(status="timeout", method="builtin", mode="graph"),
+    ]
+    assert recommend.recommend(_frame(cells)).loc[0, "builtin_status"] == "timeout/unsupported"
+
+
+def test_no_candidate_gives_an_empty_table_with_every_column():
+    rec = recommend.recommend(_frame([cell(status="unsupported", method="lu")]))
+    assert rec.empty and list(rec.columns) == recommend.COLUMNS
+
+
+def test_peers_compete_only_when_asked_in_every_mode():
+    cells = [
+        cell(samples=[2e-3] * 3, method="lu", mode="graph"),
+        cell(samples=[1e-3] * 3, family="jax", method="jax", mode="xla"),
+        cell(samples=[0.5e-3] * 3, family="jax", method="jax", mode="graph"),
+    ]
+    df = _frame(cells)
+    assert recommend.recommend(df)["unsafe"].isna().all()
+    assert recommend.recommend(df, include_peers=True).loc[0, "unsafe"] == "jax.jit"
+    assert recommend.by_mode(df)["graph"]["unsafe"].isna().all()
+    assert recommend.by_mode(df, include_peers=True)["graph"].loc[0, "unsafe"] == "jax.jit"
+    assert recommend.by_mode(df, True)["graph"].loc[0, "unsafe"] == "jax.jit"
