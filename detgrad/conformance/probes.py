@@ -10,12 +10,11 @@ expected answers; :mod:`detgrad.conformance` compares against
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
-from detgrad.api import det, slogdet
+from detgrad.api import det, in_mode, slogdet, value_and_gradient
 
 
 class _NoRetracingWarning(logging.Filter):
@@ -29,18 +28,11 @@ class _NoRetracingWarning(logging.Filter):
 tf.get_logger().addFilter(_NoRetracingWarning())
 
 
-def _compile(fn: Callable, mode: str) -> Callable:
-    if mode == "eager":
-        return fn
-    return tf.function(fn, jit_compile=(mode == "xla"), reduce_retracing=False)
-
-
 def _det_probe(method: str, cotangent):
+    vg = value_and_gradient(method, "det", "eager", cotangent=cotangent)
+
     def run(a):
-        with tf.GradientTape() as tape:
-            tape.watch(a)
-            value = det(a, method=method)
-        grad = tape.gradient(value, a, output_gradients=cotangent)
+        value, grad = vg(a)
         return {"value": value, "grad": grad}
 
     return run
@@ -69,11 +61,11 @@ def _phase_probe(method: str):
 
 
 def _logdet_probe(method: str):
+    vg = value_and_gradient(method, "logdet", "eager")
+
     def run(a):
-        with tf.GradientTape() as tape:
-            tape.watch(a)
-            _, logabs = slogdet(a, method=method)
-        return {"value": logabs, "grad": tape.gradient(logabs, a)}
+        value, grad = vg(a)
+        return {"value": value, "grad": grad}
 
     return run
 
@@ -198,6 +190,6 @@ def run_probe(kind: str, method: str, mode: str, a: np.ndarray, cotangent=None, 
         "vmap_grad": lambda: _vectorized_map_grad_probe(method),
         "seed": lambda: _seed_probe(method),
     }
-    fn = _compile(builders[kind](), mode)
+    fn = in_mode(builders[kind](), mode)
     outputs = fn(tf.constant(a))
     return {k: np.asarray(v) if v is not None else None for k, v in outputs.items()}

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from detgrad.api import value_and_gradient
 from detgrad.impls.registry import get_method
 from detgrad.runs.schema import Cell, make_record, utc_now
 from detgrad.sweep import peers
@@ -69,23 +70,8 @@ def device_problem(device: str) -> str | None:
 
 
 def build_fn(cell: Cell) -> Callable[[tf.Tensor], tuple[tf.Tensor, tf.Tensor]]:
-    """The value + gradient function for the cell's method, target and mode."""
-    method = get_method(cell.method)
-
-    def value_and_grad(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        with tf.GradientTape() as tape:
-            tape.watch(a)
-            if cell.target == "det":
-                value = method.det(a)
-                loss = tf.reduce_sum(tf.math.real(value))
-            else:
-                _, value = method.slogdet(a)
-                loss = tf.reduce_sum(value)
-        return value, tape.gradient(loss, a)
-
-    if cell.mode == "eager":
-        return value_and_grad
-    return tf.function(value_and_grad, jit_compile=(cell.mode == "xla"), reduce_retracing=False)
+    """The value + gradient function for the cell's method, target and mode (:func:`detgrad.api.value_and_gradient`)."""
+    return value_and_gradient(cell.method, cell.target, cell.mode, validate=False)
 
 
 @dataclass
