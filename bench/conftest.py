@@ -40,11 +40,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def settings(request: pytest.FixtureRequest) -> dict:
-    from detgrad.sweep.loop import effective_max_bytes
-
-    spec = _spec(request.config)
-    return dict(spec.settings, max_bytes=effective_max_bytes(spec.settings), preset=spec.name)
+def settings(request: pytest.FixtureRequest):
+    return _spec(request.config).settings.with_memory_limit()
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:

@@ -8,10 +8,11 @@ import pytest
 
 from detgrad.runs.schema import Cell
 from detgrad.sweep.accuracy import check
+from detgrad.sweep.settings import SweepSettings
 from detgrad.sweep.timing import TimingConfig, measure, time_first_call
 
 
-def test_det_grad(benchmark, cell: Cell, settings: dict) -> None:
+def test_det_grad(benchmark, cell: Cell, settings: SweepSettings) -> None:
     from detgrad.sweep.loop import precheck
     from detgrad.sweep.measure import device_problem, prepare
 
@@ -22,10 +23,10 @@ def test_det_grad(benchmark, cell: Cell, settings: dict) -> None:
         pytest.skip(problem)
     prepared = prepare(cell, settings)
     trace_s, (value, grad) = time_first_call(lambda: prepared.call_once(0))
-    k = max(1, int(settings.get("accuracy_sample", 4)))
+    k = max(1, settings.accuracy_sample)
     acc = check(prepared.inputs[0][:k], value.numpy()[:k], grad.numpy()[:k], cell.target, cell.dtype)
     # warm-up + autorange only (no samples): the same calls-per-sample as detgrad sweep
-    config = TimingConfig.from_settings({**settings, "min_samples": 0, "budget_s": 0.0, "max_samples": 0})
+    config = TimingConfig.from_settings(settings.replace(min_samples=0, budget_s=0.0, max_samples=0))
     calls = measure(prepared.call, config).calls_per_sample
     benchmark.extra_info.update(
         key=cell.key,
@@ -37,5 +38,5 @@ def test_det_grad(benchmark, cell: Cell, settings: dict) -> None:
         grad_rel_err=acc.grad_rel_err,
     )
     counter = itertools.count()
-    rounds = max(int(settings.get("min_samples", 3)), min(int(settings.get("max_samples", 30)), 10))
+    rounds = max(settings.min_samples, min(settings.max_samples, 10))
     benchmark.pedantic(lambda: prepared.call(next(counter)), rounds=rounds, iterations=calls, warmup_rounds=0)

@@ -117,3 +117,20 @@ def test_cells_group_by_problem():
     for g in groups:
         assert len({c.problem_key for c in g}) == 1
         assert sorted((c.method, c.mode) for c in g) == [("closed", "graph"), ("closed", "xla"), ("lu", "graph"), ("lu", "xla")]
+
+
+def test_settings_are_one_typed_record_with_one_set_of_defaults():
+    from detgrad.sweep.settings import SweepSettings
+    from detgrad.sweep.timing import TimingConfig
+
+    spec = parse_spec({"axes": {"method": ["lu"], "n": [2], "batch": [1]}, "settings": {"budget_s": 1, "seed": 3}})
+    assert isinstance(spec.settings, SweepSettings) and spec.settings.budget_s == 1.0 and spec.settings.seed == 3
+    assert SweepSettings.from_dict(spec.to_dict()["settings"]) == spec.settings  # through the header and back
+    assert TimingConfig() == TimingConfig.from_settings(SweepSettings())  # the timer's defaults are the settings'
+    assert TimingConfig.from_settings(spec.settings).budget_s == 1.0
+    for bad, words in (({"budget": 1}, "unknown key 'budget'"), ({"warmup": -1}, "must be a non-negative int"),
+                       ({"budget_s": "fast"}, "must be a non-negative float"), ({"seed": True}, "non-negative int")):  # fmt: skip
+        with pytest.raises(DetgradError, match=words):
+            parse_spec({"axes": {"method": ["lu"], "n": [2], "batch": [1]}, "settings": bad})
+    assert SweepSettings(max_bytes=0).with_memory_limit().max_bytes > 0
+    assert SweepSettings(max_bytes=123).with_memory_limit().max_bytes == 123

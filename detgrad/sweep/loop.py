@@ -35,6 +35,7 @@ from detgrad.runs.writer import RunWriter, repair_tail
 from detgrad.sweep.inputs import estimated_bytes
 from detgrad.sweep.methods_info import methods_info
 from detgrad.sweep.progress import Progress
+from detgrad.sweep.settings import SweepSettings
 from detgrad.sweep.spec import SweepSpec, shard_cells
 
 SLOWDOWN_HOOK = "DETGRAD_TEST_SLOWDOWN"  # see detgrad.sweep.measure (not imported here: it imports TensorFlow)
@@ -125,17 +126,12 @@ class Worker:
             self.kill()
 
 
-def effective_max_bytes(settings: dict[str, Any]) -> int:
+def effective_max_bytes(settings: SweepSettings | dict[str, Any]) -> int:
     """``max_bytes`` or, when 0, a quarter of physical memory."""
-    if settings.get("max_bytes"):
-        return int(settings["max_bytes"])
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
-    except (ValueError, OSError, AttributeError):
-        return 4 * 2**30
+    return SweepSettings.from_dict(settings).with_memory_limit().max_bytes
 
 
-def precheck(cell: Cell, settings: dict[str, Any]) -> str | None:
+def precheck(cell: Cell, settings: SweepSettings | dict[str, Any]) -> str | None:
     """Why the cell cannot run, decided without a worker (None if it may run)."""
     from detgrad.impls.registry import get_method
     from detgrad.sweep.peers import support_problem
@@ -144,7 +140,8 @@ def precheck(cell: Cell, settings: dict[str, Any]) -> str | None:
         problem = support_problem(cell.method, cell.n, cell.dtype, cell.device)
     else:
         problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
-    need, limit = estimated_bytes(cell, int(settings.get("buffers", 4))), int(settings["max_bytes"])
+    settings = SweepSettings.from_dict(settings).with_memory_limit()
+    need, limit = estimated_bytes(cell, settings.buffers), settings.max_bytes
     if not problem and need > limit:
         problem = f"needs about {need / 2**30:.1f} GiB > max_bytes {limit / 2**30:.1f} GiB"
     return problem
@@ -192,13 +189,13 @@ class Sweep:
         self.spec, self.shard, self.resume = spec, shard, resume
         self.out_dir = Path(out_dir)
         self.path = self.out_dir / run_file_name(shard)
-        self.settings = dict(spec.settings, max_bytes=effective_max_bytes(spec.settings))
+        self.settings = spec.settings.with_memory_limit()
         cells = spec.cells()
         self.cells = shard_cells(cells, *shard) if shard else cells
         self._workers: dict[tuple[int, int], Worker] = {worker.config: worker} if worker else {}
 
     def _worker(self, threads: int) -> Worker:
-        config = (threads, int(self.settings.get("logical_cpus", 0)))
+        config = (threads, self.settings.logical_cpus)
         if config not in self._workers:
             for other in list(self._workers):
                 self._workers.pop(other).close()
@@ -228,7 +225,7 @@ class Sweep:
             raise DetgradError(f"could not start a measurement worker: {exc.reason} (see {self.out_dir}/worker-*.log)") from None
         env.pop("kind", None)
         shard = None if self.shard is None else f"{self.shard[0]}/{self.shard[1]}"
-        spec = dict(self.spec.to_dict(), settings=self.settings, shard=shard)
+        spec = dict(self.spec.to_dict(), settings=self.settings.as_dict(), shard=shard)
         if os.environ.get(SLOWDOWN_HOOK):  # a run with an injected slowdown says so
             spec["test_slowdown"] = os.environ[SLOWDOWN_HOOK]
         header = make_header(spec, env)
@@ -241,8 +238,8 @@ class Sweep:
         started, t0 = utc_now(), time.perf_counter()
         try:
             worker = self._worker(cell.threads)
-            request = {"op": "cell", "cell": cell.to_dict(), "settings": self.settings}
-            return worker.request(request, float(self.settings["timeout_s"]))
+            request = {"op": "cell", "cell": cell.to_dict(), "settings": self.settings.as_dict()}
+            return worker.request(request, self.settings.timeout_s)
         except WorkerFailure as exc:
             self._drop_worker(cell.threads)
             return make_record(cell, exc.status, exc.reason, started=started, wall_s=time.perf_counter() - t0)
@@ -253,8 +250,8 @@ class Sweep:
             return [self._measure(cells[0])]
         try:
             worker = self._worker(cells[0].threads)
-            request = {"op": "group", "cells": [c.to_dict() for c in cells], "settings": self.settings}
-            return worker.request(request, float(self.settings["timeout_s"]) * len(cells))["records"]
+            request = {"op": "group", "cells": [c.to_dict() for c in cells], "settings": self.settings.as_dict()}
+            return worker.request(request, self.settings.timeout_s * len(cells))["records"]
         except WorkerFailure:
             self._drop_worker(cells[0].threads)
             return [self._measure(cell) for cell in cells]

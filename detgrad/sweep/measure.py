@@ -50,6 +50,7 @@ from detgrad.runs.schema import Cell, make_record, utc_now
 from detgrad.sweep import peers
 from detgrad.sweep.accuracy import check
 from detgrad.sweep.inputs import buffer_seeds, estimated_bytes, make_matrices
+from detgrad.sweep.settings import SweepSettings
 from detgrad.sweep.timing import TimingConfig, measure_group, time_first_call
 
 SLOWDOWN_HOOK = "DETGRAD_TEST_SLOWDOWN"  # tests: "METHOD:FACTOR" slows that method's timed calls
@@ -107,10 +108,10 @@ def _host(x: Any) -> np.ndarray:
     return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
-def group_inputs(cell: Cell, settings: dict[str, Any]) -> list[np.ndarray]:
+def group_inputs(cell: Cell, settings: SweepSettings | dict[str, Any]) -> list[np.ndarray]:
     """The input buffers of the cell's problem: seeded by the problem key, so every cell of a group gets the same."""
-    buffers = max(1, int(settings.get("buffers", 4)))
-    seeds = buffer_seeds(int(settings.get("seed", 0)), cell.problem_key, buffers)
+    settings = SweepSettings.from_dict(settings)
+    seeds = buffer_seeds(settings.seed, cell.problem_key, max(1, settings.buffers))
     return [make_matrices(cell.batch, cell.n, cell.dtype, cell.cond, s) for s in seeds]
 
 
@@ -195,10 +196,10 @@ def _status_of(exc: BaseException) -> tuple[str, str]:
     return status, f"{type(exc).__name__}: {first}"
 
 
-def _problem(cell: Cell, settings: dict[str, Any]) -> str | None:
+def _problem(cell: Cell, settings: SweepSettings) -> str | None:
     problem = cell_problem(cell) or device_problem(cell.device)
-    limit = int(settings.get("max_bytes") or 0)
-    need = estimated_bytes(cell, int(settings.get("buffers", 4)))
+    limit = settings.max_bytes
+    need = estimated_bytes(cell, settings.buffers)
     if not problem and limit and need > limit:
         problem = f"needs about {need / 2**30:.1f} GiB > max_bytes {limit / 2**30:.1f} GiB"
     return problem
@@ -215,12 +216,12 @@ class _Ready:
     wall_s: float
 
 
-def _first_call(cell: Cell, prepared: PreparedCell, fields: dict[str, Any], settings: dict[str, Any]) -> Any:
+def _first_call(cell: Cell, prepared: PreparedCell, fields: dict[str, Any], settings: SweepSettings) -> Any:
     if prepared.gpu:
         tf.config.experimental.reset_memory_stats(cell.device)
     trace_s, (value, grad) = time_first_call(lambda: prepared.call_once(0))
     fields["trace_s"] = trace_s
-    k = max(1, int(settings.get("accuracy_sample", 4)))
+    k = max(1, settings.accuracy_sample)
     acc = check(prepared.inputs[0][:k], _host(value)[:k], _host(grad)[:k], cell.target, cell.dtype)
     fields["value_rel_err"], fields["grad_rel_err"] = acc.value_rel_err, acc.grad_rel_err
     if prepared.gpu:
@@ -228,8 +229,9 @@ def _first_call(cell: Cell, prepared: PreparedCell, fields: dict[str, Any], sett
     return acc
 
 
-def run_group(cells: list[Cell], settings: dict[str, Any]) -> list[dict[str, Any]]:
+def run_group(cells: list[Cell], settings: SweepSettings | dict[str, Any]) -> list[dict[str, Any]]:
     """Measure the cells of one problem in this process, paired (see the module docstring); one record per cell."""
+    settings = SweepSettings.from_dict(settings)
     started, group_id = utc_now(), uuid.uuid4().hex[:12]
     records: list[dict[str, Any] | None] = [None] * len(cells)
     ready: list[_Ready] = []
@@ -253,7 +255,7 @@ def run_group(cells: list[Cell], settings: dict[str, Any]) -> list[dict[str, Any
         ready.append(_Ready(index, prepared, acc, fields, time.perf_counter() - t0))
     if ready:
         calls = [r.prepared.call for r in ready] + [canary(cells[0].device)]
-        seed = zlib.crc32(cells[0].problem_key.encode()) ^ int(settings.get("seed", 0))
+        seed = zlib.crc32(cells[0].problem_key.encode()) ^ settings.seed
         t0 = time.perf_counter()
         result = measure_group(calls, TimingConfig.from_settings(settings), seed=seed, keep=len(calls) - 1)
         share = (time.perf_counter() - t0) / len(ready)
@@ -272,6 +274,6 @@ def run_group(cells: list[Cell], settings: dict[str, Any]) -> list[dict[str, Any
     return [r for r in records if r is not None]
 
 
-def run_cell(cell: Cell, settings: dict[str, Any]) -> dict[str, Any]:
+def run_cell(cell: Cell, settings: SweepSettings | dict[str, Any]) -> dict[str, Any]:
     """Measure one cell in this process (a group of one) and return its run-file record."""
     return run_group([cell], settings)[0]

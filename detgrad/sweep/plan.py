@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detgrad.runs.schema import Cell
+from detgrad.sweep.settings import SweepSettings
 
 # Seconds per measured cell on top of budget_s, by compile mode (averages over the reference runs).
 MODE_OVERHEAD_S = {"eager": 0.1, "graph": 0.3, "xla": 0.8}
@@ -32,14 +33,16 @@ class Plan:
     estimate_s: float
 
 
-def make_plan(cells: list[Cell], settings: dict[str, Any], done_keys: set[str] | frozenset[str] = frozenset()) -> Plan:
+def make_plan(
+    cells: list[Cell], settings: SweepSettings | dict[str, Any], done_keys: set[str] | frozenset[str] = frozenset()
+) -> Plan:
     """Count the cells left to run (not in ``done_keys``), how many are unsupported up front, and estimate the time."""
-    from detgrad.sweep.loop import effective_max_bytes, precheck
+    from detgrad.sweep.loop import precheck
 
-    settings = dict(settings, max_bytes=effective_max_bytes(settings))
+    settings = SweepSettings.from_dict(settings).with_memory_limit()
     todo = [c for c in cells if c.key not in done_keys]
     measured = [c for c in todo if not precheck(c, settings)]
-    budget = float(settings.get("budget_s", 0.5))
+    budget = settings.budget_s
     seconds = sum(budget + MODE_OVERHEAD_S.get(c.mode, 0.3) for c in measured)
     seconds += WORKER_START_S * len({c.threads for c in measured}) if measured else 0.0
     return Plan(len(cells), len(cells) - len(todo), len(todo) - len(measured), len(measured), seconds)

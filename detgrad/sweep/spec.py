@@ -5,7 +5,7 @@ A spec file (or a packaged preset, ``detgrad/presets/<name>.toml``) has::
     name = "quick"
     description = "..."
 
-    [settings]          # timing and sweep knobs, see SETTINGS for all keys
+    [settings]          # timing and sweep knobs: detgrad.sweep.settings.SweepSettings
     budget_s = 0.4      # sampling time per cell (seconds)
 
     [axes]              # the grid is the Cartesian product of these lists
@@ -48,6 +48,7 @@ except ModuleNotFoundError:  # Python 3.10
 from detgrad.catalog import ALL_DTYPES, MODES
 from detgrad.errors import DetgradError
 from detgrad.runs.schema import Cell
+from detgrad.sweep.settings import SweepSettings
 
 TARGETS = ("det", "logdet")
 DTYPES = ALL_DTYPES
@@ -57,21 +58,6 @@ COMPARISONS = ("gt", "ge", "lt", "le")
 TOP_KEYS = ("name", "description", "settings", "axes", "exclude")
 DEVICE_RE = re.compile(r"^(CPU|GPU):\d+$")
 
-# setting -> (default, type); "max_bytes" 0 means "a quarter of physical memory".
-SETTINGS: dict[str, tuple[Any, type]] = {
-    "family": ("detgrad", str),
-    "seed": (0, int),
-    "warmup": (2, int),
-    "min_block_s": (2e-4, float),
-    "budget_s": (0.5, float),
-    "min_samples": (5, int),
-    "max_samples": (40, int),
-    "buffers": (4, int),
-    "accuracy_sample": (4, int),
-    "timeout_s": (300.0, float),
-    "max_bytes": (0, int),
-    "logical_cpus": (0, int),
-}
 AXIS_DEFAULTS: dict[str, list] = {
     "mode": list(MODES),
     "target": ["det"],
@@ -89,14 +75,14 @@ class SweepSpec:
     name: str
     axes: dict[str, tuple]
     exclude: tuple[dict[str, Any], ...] = ()
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: SweepSettings = field(default_factory=SweepSettings)
     description: str = ""
 
     def cells(self) -> list[Cell]:
         """The expanded grid minus excluded cells, sorted by key (deterministic)."""
         from detgrad.sweep.peers import PEER_MODE, is_peer
 
-        family = self.settings.get("family", "detgrad")
+        family = self.settings.family
         out = []
         for values in itertools.product(*(self.axes[a] for a in AXES)):
             cell = Cell(*values, family=family)
@@ -110,7 +96,7 @@ class SweepSpec:
         return {
             "name": self.name,
             "description": self.description,
-            "settings": dict(self.settings),
+            "settings": self.settings.as_dict(),
             "axes": {a: list(v) for a, v in self.axes.items()},
             "exclude": [dict(r) for r in self.exclude],
         }
@@ -210,16 +196,7 @@ def parse_spec(data: dict[str, Any], src: str = "spec") -> SweepSpec:
     for key in data:
         if key not in TOP_KEYS:
             raise _allowed(src, key, TOP_KEYS)
-    settings: dict[str, Any] = {k: d for k, (d, _) in SETTINGS.items()}
-    for key, value in (data.get("settings") or {}).items():
-        if key not in SETTINGS:
-            raise _allowed(f"{src}: [settings]", key, SETTINGS)
-        typ = SETTINGS[key][1]
-        if typ is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, typ) or isinstance(value, bool) or (typ is not str and value < 0):
-            raise DetgradError(f"{src}: [settings] {key} = {value!r} must be a non-negative {typ.__name__}")
-        settings[key] = value
+    settings = SweepSettings.parse(data.get("settings"), src)
     raw_axes = data.get("axes") or {}
     for key in raw_axes:
         if key not in AXES:

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from detgrad.runs.samples import Timing
+from detgrad.sweep.settings import SweepSettings
 
 Clock = Callable[[], float]
 
@@ -51,15 +52,18 @@ Clock = Callable[[], float]
 class TimingConfig:
     """Knobs of :func:`measure` (the spec's [settings] of the same names)."""
 
-    warmup: int = 2
-    min_block_s: float = 2e-4
-    budget_s: float = 0.5
-    min_samples: int = 5
-    max_samples: int = 40
-    buffers: int = 4
+    warmup: int = SweepSettings.warmup
+    min_block_s: float = SweepSettings.min_block_s
+    budget_s: float = SweepSettings.budget_s
+    min_samples: int = SweepSettings.min_samples
+    max_samples: int = SweepSettings.max_samples
+    buffers: int = SweepSettings.buffers
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> TimingConfig:
+    def from_settings(cls, settings: SweepSettings | dict[str, Any]) -> TimingConfig:
+        """The timing knobs of a sweep's settings (a dict may hold only some: defaults for the rest)."""
+        if isinstance(settings, SweepSettings):
+            settings = settings.as_dict()
         return cls(**{k: settings[k] for k in cls.__dataclass_fields__ if k in settings})
 
 

@@ -64,15 +64,17 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         return {"kind": "environment", **collect(ceilings=bool(request.get("ceilings", True)))}
     from detgrad.runs.schema import Cell
     from detgrad.sweep.measure import run_cell, run_group
+    from detgrad.sweep.settings import SweepSettings
 
     group = request.get("op") == "group"
     cells = [Cell.from_dict(c) for c in (request["cells"] if group else [request["cell"]])]
     crash = os.environ.get(CRASH_HOOK)
     if crash and any(crash in cell.key for cell in cells):  # test-only hook: die like the OOM killer would kill us
         os.kill(os.getpid(), signal.SIGKILL)
+    settings = SweepSettings.from_dict(request.get("settings"))
     if group:
-        return {"kind": "group", "records": run_group(cells, request.get("settings", {}))}
-    return run_cell(cells[0], request.get("settings", {}))
+        return {"kind": "group", "records": run_group(cells, settings)}
+    return run_cell(cells[0], settings)
 
 
 def main(argv: list[str] | None = None) -> int:
