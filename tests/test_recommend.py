@@ -247,3 +247,9 @@ def test_peers_compete_only_when_asked_in_every_mode():
     assert recommend.by_mode(df)["graph"]["unsafe"].isna().all()
     assert recommend.by_mode(df, include_peers=True)["graph"].loc[0, "unsafe"] == "jax.jit"
     assert recommend.by_mode(df, True)["graph"].loc[0, "unsafe"] == "jax.jit"
+
+
+def test_a_cell_that_is_not_ok_never_competes_even_with_timings():
+    """A timed-out or failed cell can carry samples (a converted pytest-benchmark file, a hand-merged run): never the answer."""
+    cells = [cell(samples=[2e-3] * 3, method="lu"), cell(samples=[1e-3] * 3, method="blocklu", status="timeout")]
+    assert recommend.recommend(_frame(cells)).loc[0, "best"] == "lu"
