@@ -33,6 +33,7 @@ from detgrad.runs.reader import load_run
 from detgrad.runs.schema import SCHEMA_VERSION, Cell, make_header, make_record, run_file_name, utc_now
 from detgrad.runs.writer import RunWriter, repair_tail
 from detgrad.sweep.inputs import estimated_bytes
+from detgrad.sweep.knobs import KNOBS_ENV
 from detgrad.sweep.methods_info import methods_info
 from detgrad.sweep.progress import Progress
 from detgrad.sweep.settings import SweepSettings
@@ -228,6 +229,8 @@ class Sweep:
         spec = dict(self.spec.to_dict(), settings=self.settings.as_dict(), shard=shard)
         if os.environ.get(SLOWDOWN_HOOK):  # a run with an injected slowdown says so
             spec["test_slowdown"] = os.environ[SLOWDOWN_HOOK]
+        if os.environ.get(KNOBS_ENV):  # and one with tuning knobs set (detgrad probe --set)
+            spec["knobs"] = os.environ[KNOBS_ENV]
         header = make_header(spec, env)
         header["methods"] = methods_info({c.method for c in self.cells if c.family == "detgrad"})
         header["planned_cells"] = len(self.cells)  # of this shard: lets a merge tell a finished shard from a cut one

@@ -14,7 +14,8 @@ TF's thread pools and logical devices can only be configured before TF
 initializes, hence one process per (threads, logical_cpus) configuration.
 The environment variable ``DETGRAD_TEST_KILL_WORKER_ON`` (tests only)
 makes the worker SIGKILL itself on a cell (or a group with a cell) whose key
-contains its value; ``DETGRAD_TEST_SLOWDOWN`` is described in :mod:`detgrad.sweep.measure`.
+contains its value; ``DETGRAD_TEST_SLOWDOWN`` is described in :mod:`detgrad.sweep.measure`,
+``DETGRAD_KNOBS`` (``detgrad probe --set``) in :mod:`detgrad.sweep.knobs`.
 Anything else written to stdout (by TF or a method) goes to stderr, so the
 protocol stream stays clean.
 """
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     out = _protocol_stream()
     configure(args.threads, args.logical_cpus)
+    from detgrad.sweep.knobs import apply_knobs, from_env
+
+    apply_knobs(from_env())  # detgrad probe --set: tuning knobs for this run only
     import detgrad.sweep.measure  # noqa: F401 - import cost before "ready", not inside the first cell
 
     out.write(json.dumps({"kind": "ready", "pid": os.getpid()}) + "\n")

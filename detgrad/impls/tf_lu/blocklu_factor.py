@@ -30,8 +30,9 @@ import tensorflow as tf
 
 from detgrad.impls.tf_lu.lu_factor import LUFactors, unit_lower
 
-# Chosen by `python bench/xla_ab.py ... --set NAME=V` (float64; ratio = blocklu under XLA /
-# builtin in graph mode, value + gradient, median of per-round ratios; compile s in brackets):
+# Chosen with the former bench/xla_ab.py (float64; ratio = blocklu under XLA / builtin in graph mode,
+# value + gradient, median of per-round ratios, the inverse of a probe's speedup; compile s in brackets).
+# Re-measure with `detgrad probe --mode xla --points ... --methods blocklu --set blocklu_factor.NAME=V`:
 #   UNROLL_MAX_N, points 8x4096, 16x256:  8 -> 1.10, 1.76 (7.7 s)   0 (loop) -> 1.89, 2.73   16 -> 1.15, 1.58 (13.1 s)
 #   PANEL_WIDTH (SOLVE_BLOCK 16), points 32x1024, 128x64:  32 -> 3.40, 2.06 (6.2 s)   16 -> 3.13, 2.01 (16.5 s)
 #     8 -> 3.07, 1.78 (27 s)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-# Diagonal block size.  `python bench/xla_ab.py --points 128x64,32x1024,64x1,128x1 --rounds 5
-# --budget 0.1 --set triangular.SOLVE_BLOCK=B` (float64, blocklu under XLA / builtin in graph mode,
-# median of per-round ratios; compile s): B = 16: 2.59, 3.98, 1.69, 1.89 (10.4 s at 128x64);
+# Diagonal block size.  Measured with the former bench/xla_ab.py at 128x64, 32x1024, 64x1, 128x1
+# (float64, t(blocklu under XLA) / t(builtin in graph mode), median of per-round ratios; compile s;
+# now `detgrad probe --mode xla --methods blocklu --set triangular.SOLVE_BLOCK=B`):
+# B = 16: 2.59, 3.98, 1.69, 1.89 (10.4 s at 128x64);
 # B = 32: 2.07, 3.37, 1.50, 1.24 (7.2 s); B = 64: 2.00, 3.33, 1.86, 1.39 (4.0 s).
 SOLVE_BLOCK = 32
 MAX_BLOCKS = 8  # the block grows to ceil(n / MAX_BLOCKS): at most 8 substitution steps to compile
