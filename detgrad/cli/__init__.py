@@ -2,7 +2,7 @@
 
 This module is the argparse entry point (``main``, the ``detgrad`` console
 script).  Each subcommand lives in ``detgrad/cli/<name>.py`` and calls the
-stages in order (``check``: conformance; ``sweep``: sweep -> runs ->
+stages in order (``check``: conformance; ``sweep`` and ``probe``: sweep -> runs ->
 publish; ``merge``: runs; ``report`` / ``compare``: runs -> publish; ``env``: the sweep's
 environment); ``methods_table`` regenerates the README's methods table from
 the registry.  A subcommand module exposes ``register(subparsers)``, which
