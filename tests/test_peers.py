@@ -1,4 +1,4 @@
-"""Issue #5 pieces: peers in the sweep grid and in measured cells, the targets section, new methods."""
+"""Peers (jax, torch, numpy) in the sweep grid and in measured cells, the targets section, methods the report has not seen."""
 
 from __future__ import annotations
 

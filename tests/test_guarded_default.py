@@ -1,4 +1,4 @@
-"""The fast default: ``guarded`` (Eigen kernels, singular-safe) and ``auto`` (now the default).
+"""``guarded`` (Eigen kernels, singular-safe) and ``auto`` (the default) against independent references.
 
 Every expectation comes from an independent reference: numpy float64 (LAPACK), exact rational
 cofactors and Hessians (detgrad.reference, no TF), or central finite differences of numpy's det.
