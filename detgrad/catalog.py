@@ -100,7 +100,7 @@ CATALOG: dict[str, MethodFacts] = {
             family="dispatch",
             summary=(
                 "by n, batch and mode, the fastest method right everywhere: the tiny/closed polynomials (n <= 3), "
-                "guarded (eager/graph), blocklu (XLA; in a graph also as a nested XLA kernel for one matrix from "
+                "guarded (eager/graph), blocklu (XLA; in a graph also as a nested XLA kernel for one matrix at "
                 "n = 512 and for batches at n = 4-8)"
             ),
             singular_safe=True,

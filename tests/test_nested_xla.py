@@ -1,4 +1,4 @@
-"""Graph mode: ``auto`` runs blocklu (n >= 512, batch 1) or tiny (n <= 3) as a nested XLA kernel.
+"""Graph mode: ``auto`` runs blocklu (n = 512 or small batches) or tiny (n <= 3) as a nested XLA kernel.
 
 Most conformance cases are matrices that ``auto`` does not send down this path, so the whole
 conformance suite is run here with the graph table patched to take it for every single matrix
@@ -20,8 +20,8 @@ from detgrad.impls.eigen import guarded
 
 
 def test_auto_picks_nested_xla_for_one_large_matrix_in_a_graph():
-    assert auto.pick(512, 1, "graph") is nested_xla and auto.pick(2048, 1, "graph") is nested_xla
-    assert auto.pick(511, 1, "graph") is guarded
+    assert auto.pick(512, 1, "graph") is nested_xla and auto.pick(2048, 1, "graph") is guarded
+    assert auto.pick(511, 1, "graph") is guarded and auto.pick(513, 1, "graph") is guarded
     assert auto.pick(1024, 4, "graph") is guarded and auto.pick(1024, None, "graph") is guarded
     assert auto.pick(1024, 1, "eager") is guarded and auto.pick(1024, 1, "xla") is not nested_xla
     assert auto.pick(4, 64, "graph") is nested_xla and auto.pick(6, 4096, "graph") is nested_xla

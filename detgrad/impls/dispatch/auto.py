@@ -8,9 +8,9 @@ no XLA kernel), ``tiny`` (polynomials, n <= 3), ``blocklu`` (blocked partial-piv
 TF ops for XLA, complete pivoting behind an early zero pivot) and, for one large matrix in a
 graph, :mod:`~detgrad.impls.dispatch.nested_xla` (blocklu as one XLA kernel nested in the graph).
 
-Every crossover in :data:`TABLE` was set by the measurement written next to it: value +
-gradient, ``python bench/ratio_probe.py --mode MODE --sizes ... --methods guarded,tiny,builtin``,
-ratio = median over interleaved rounds of t(method) / t(builtin), float64, 2-core VM.
+Every crossover in :data:`TABLE` was checked by the ``detgrad probe`` run written next to it
+(the sweep's paired, interleaved timer; speedup = t(builtin) / t(method), > 1: faster), so any row
+can be re-measured by the command it cites.
 """
 
 from __future__ import annotations
@@ -47,78 +47,85 @@ class Row:
 
 
 # mode -> rows; the first row that matches wins; the last row of each mode matches everything.
+# Each row cites the `detgrad probe` run that checked it (2026-12-04, this 2-core VM, shared with other
+# jobs): value + gradient of det; speedup = t(builtin) / t(method), the median of per-round ratios,
+# given as float32/float64; "auto" is the row's own choice.  Its 95 % intervals are in the probe's output.
 TABLE: dict[Mode, tuple[Row, ...]] = {
     "eager": (
-        # python bench/ratio_probe.py --mode eager --sizes 2x1024,2x2048,2x4096,2x8192
-        #   --dtypes float64 --methods guarded,tiny: tiny/builtin 1.78, 1.20, 0.77, 0.42;
-        #   guarded/builtin 1.34, 1.13, 1.13, 1.15 -> tiny from B = 4096 at n <= 2
+        # detgrad probe --mode eager --points 2x1024,2x2048,2x4096,2x8192 --methods auto,guarded,tiny
+        #   --dtypes float32,float64: tiny 0.71/0.61, 1.03/0.79, 1.64/1.31, 2.75/2.09; guarded
+        #   1.01/1.01, 0.97/0.97, 0.99/1.00, 0.98/0.98 -> tiny from B = 4096 at n <= 2 (kept)
         Row(2, 4096, tiny),
-        # same, --sizes 3x4096,3x8192,3x16384,3x65536: tiny 1.23, 0.64, 0.38, 0.29;
-        #   guarded 1.09, 1.10, 1.13, 1.01 -> tiny from B = 8192 at n = 3
+        # same, --points 3x4096,3x8192,3x16384,3x65536: tiny 1.20/0.75, 1.47/1.28, 3.3/1.39, 4.56/1.88;
+        #   guarded 0.93/0.84, 0.98/1.03, 0.99/0.96, 0.99/0.91 -> tiny from B = 8192 at n = 3 (kept;
+        #   at 3x4096 tiny wins in float32 only)
         Row(3, 8192, tiny),
-        # same, --sizes 2x1,3x1,2x64,3x64: guarded 0.95, 0.98, 0.93, 0.86; tiny 3.3, 8.6, 2.5, 6.3
-        #   (eager pays per op: tiny runs ~40 small ops) -> guarded below those batches, and
-        #   for every n >= 4 (the only other candidate there, lu, is 30-40x builtin at n = 2, 3)
+        # same, --points 2x1,2x64,3x1,3x64,4x1,8x64: guarded 1.17/1.25, 1.15/1.21, 1.17/1.28, 1.16/1.20,
+        #   1.20/1.27, 0.88/1.06; tiny 0.51/0.38, 0.53/0.43, 0.32/0.19, 0.32/0.20 (eager pays per op:
+        #   tiny runs ~40 small ops) -> guarded below those batches and for every n >= 4 (kept)
         Row(ANY, 0, guarded),
     ),
     "graph": (
-        # python bench/ratio_probe.py --mode graph --sizes 2x1,3x1,2x64,3x1024 --dtypes float64
-        #   --methods guarded,tiny --rounds 11: tiny 1.02, 1.08, 0.87, 0.49; guarded 1.11, 1.12,
-        #   1.13, 1.15 (--sizes 3x65536: tiny 0.10-0.12, guarded 0.99-1.02) -> tiny for n <= 3;
-        #   and tiny as one nested XLA kernel (nested_xla: ~16 graph ops instead of 34-82) where that
-        #   is faster: --sizes 2x1,3x1,3x64,2x1024,3x1024,2x65536 --methods auto,tiny --rounds 11,
-        #   float32/float64, nested 1.05/1.04, 1.04/1.04, 0.94/0.91, 0.43/0.41, 0.52/0.52, 0.03/0.04;
-        #   tiny 1.03/1.01, 1.07/1.07, 0.95/0.91, 0.65/0.74, 0.63/0.70, 0.04/0.05 (at 3x64 nested was
-        #   1.19-1.24 in another run) -> nested at n = 3 batch 1 and n <= 3 from batch 1024
-        #   n = 3 nested runs closed inside (see nested_xla), at every batch: --sizes
-        #   3x1,3x4,3x16,3x256,3x1024,3x4096 --methods auto,tiny --rounds 9, float32/float64: auto 1.04/1.05,
-        #   1.03/1.03, 1.00/1.01, 0.83/0.64, 0.46/0.42, 0.18/0.19; tiny 1.07/1.09, 1.15/1.09, 1.18/1.08,
-        #   1.34/0.71, 0.75/0.83, 0.32/0.44
+        # detgrad probe --mode graph --points 2x1,3x1,2x64,3x4,3x16,3x64,3x256,3x1024,3x4096,2x1024,
+        #   2x65536,3x65536 --methods auto,tiny,guarded --dtypes float32,float64: at batch 1 tiny
+        #   1.00/1.00 (n = 2), 0.94/0.92 (n = 3), guarded 0.88/0.96, 0.87/0.93 -> tiny for n <= 3;
+        #   tiny as one nested XLA kernel (nested_xla, closed inside at n = 3) against tiny itself:
+        #   3x1 0.89/0.86 vs 0.94/0.92, 3x4 0.89/0.88 vs 0.86/0.90, 3x16 0.94/0.92 vs 0.86/0.94,
+        #   3x64 1.04/1.08 vs 1.00/1.06, 3x256 1.25/1.37 vs 0.80/1.43, 3x1024 2.61/2.91 vs 1.66/1.94,
+        #   3x4096 4.86/5.98 vs 2.81/2.79, 3x65536 15.1/8.97 vs 5.63/3.75; n = 2: 2x64 (tiny row)
+        #   1.04/1.12, 2x1024 2.44/2.13 vs 1.50/1.63, 2x65536 16.8/11.5 vs 6.77/6.22 -> nested for
+        #   n = 3 at every batch (within noise of tiny below batch 64, ahead from 256) and for n <= 3
+        #   from batch 1024 (kept)
         Row(3, 1, nested_xla, min_n=3),
         Row(3, 1024, nested_xla),
         Row(3, 0, tiny),
-        # one matrix from n = 512: TF's gradient runs det and inverse side by side on 2 cores, guarded
-        #   must run them in a row (its guard).  python bench/ratio_probe.py --mode graph
-        #   --sizes 512x1,768x1,1024x1,2048x1,1024x4 --methods auto,guarded, float32/float64:
-        #   nested_xla 0.77/1.07 at 512x1, 1.11/1.38 at 768x1, 0.83/0.97 at 1024x1, 0.56/0.81 at
-        #   2048x1; guarded 1.33-1.48 there; at 1024x4 guarded is 1.01/0.96 (Eigen's batched
-        #   kernels use both cores) and nested_xla 2.1 (earlier probe) -> batch 1 only
-        Row(ANY, 1, nested_xla, min_n=512, max_batch=1),
-        # small matrices in batches: the same serialization (det before inv) costs 1.4-1.6x at
-        #   n = 4-8 x 256; blocklu unrolled for n <= 8 in one nested XLA kernel beats it there.
-        #   --sizes 4x16,4x64,4x256,4x1024,4x4096,6x256,8x16,8x64,8x256,8x1024,8x4096 --methods
-        #   auto,guarded --rounds 9, float32/float64, nested: 1.04/1.07, 0.94/0.98, 0.80/0.77,
-        #   0.68/0.66, 0.68/0.87, 0.88/0.93, 1.50/1.50, 1.19/1.26, 0.84/1.11, 1.00/1.38, 1.04/1.39;
-        #   guarded: 1.07/1.05, 1.07/1.03, 1.59/1.38, 1.60/1.45, 1.20/1.24, 1.52/1.42, 1.49/1.05,
-        #   1.50/1.39, 1.51/1.41, 1.14/1.14, 1.01/1.08 (n = 16: nested 1.3-2.5, guarded 1.1-1.5)
-        #   -> nested for n = 4-6 from batch 64, n = 7-8 at batch 64-256; checked by --sizes
-        #   5x64,7x64,7x256,8x512: nested 1.12/0.98, 1.12/1.24, 0.87/1.04, 1.17/1.20 against guarded
-        #   1.50/1.06, 1.51/1.43, 1.53/1.47, 1.28/1.24
+        # one matrix at n = 512: TF's gradient runs det and inverse side by side on 2 cores, guarded
+        #   must run them in a row (its guard); blocklu as one nested XLA kernel avoids that, but its
+        #   matmul panels lose to Eigen beyond.  detgrad probe --mode graph --points 512x1,576x1,640x1,
+        #   704x1,768x1,896x1,1024x1,1536x1,2048x1 --methods auto,guarded --dtypes float32,float64,
+        #   nested (auto) vs guarded: 512 0.90/1.04 vs 0.90/0.90, 576 0.91/0.56 vs 1.05/0.88, 640
+        #   0.81/0.42 vs 1.07/0.79, 704 0.72/0.57 vs 0.96/0.86, 768 0.80/0.58 vs 0.97/0.96, 896
+        #   0.46/0.46 vs 0.98/0.91, 1024 0.83/0.41 vs 0.67/0.89, 1536 0.66/0.41 vs 1.14/0.80, 2048
+        #   0.39/0.32 vs 0.76/0.82; an earlier probe (512x1-2048x1): 512 1.12/1.07 vs 0.99/0.87, 768
+        #   0.76/0.54 vs 1.03/0.89, 2048 0.48/0.32 vs 0.74/0.85; results/headline: 2048 float64 0.47
+        #   vs 0.85 -> nested at n = 512 only (was: from n = 512; changed by these runs)
+        Row(512, 1, nested_xla, min_n=512, max_batch=1),
+        # small matrices in batches: guarded serializes det before its inverse, which costs at
+        #   n = 4-8 from batch 256; blocklu unrolled for n <= 8 in one nested XLA kernel does not.
+        #   detgrad probe --mode graph --points 4x16,4x64,4x256,4x1024,4x4096,6x64,6x256,7x64,7x256,
+        #   8x16,8x64,8x256,8x512,8x1024,8x4096,16x256 --methods auto,guarded --dtypes float32,float64:
+        #   nested (auto) vs guarded: 4x64 0.94/0.90 vs 0.89/0.94, 4x256 1.19/0.84 vs 0.61/0.51,
+        #   4x1024 1.75/1.65 vs 0.57/0.56, 4x4096 2.15/0.63 vs 0.93/0.90, 6x64 0.78/0.72 vs 0.73/0.92,
+        #   6x256 1.23/1.06 vs 0.57/0.60, 7x64 0.79/0.66 vs 0.72/0.73, 7x256 0.80/0.95 vs 0.54/0.54,
+        #   8x64 0.80/0.66 vs 0.67/0.65, 8x256 1.11/0.81 vs 0.66/0.73; beyond the rows (guarded both):
+        #   4x16 0.84/0.92, 8x16 0.62/0.93, 8x512 0.85/0.84, 8x1024 0.93/0.85, 16x256 0.88/0.87
+        #   -> nested for n = 4-6 from batch 64, n = 7-8 at batch 64-256 (kept; exceptions in float64:
+        #   4x4096 and 6x64, where guarded measured faster; the rows do not split by dtype)
         Row(6, 64, nested_xla, min_n=4),
         Row(8, 64, nested_xla, min_n=7, max_batch=256),
         # n >= 4: guarded is the only candidate with Eigen speed (lu: 12-100x builtin in graph).
-        #   One matrix from n = 128: its inverse as two half-solves on two cores (det_lu_inverse; measured
-        #   when each half ran its own MatrixSolve);
-        #   --sizes 128x1,192x1,256x1,384x1 --methods auto --rounds 9, float32/float64: 1.18/1.10,
-        #   1.22/1.11, 1.05/1.15, 1.04/1.02 (one inverse: 1.23-1.42); --target logdet 128x1,256x1:
-        #   1.23/1.17, 1.11/1.25.  512x1-1024x1 rechecked with it: guarded 1.02-1.19, nested 0.61-1.00
+        #   One matrix from n = 128: its inverse as two half-solves on two cores (det_lu_inverse).
+        #   detgrad probe --mode graph --points 64x1,128x1,192x1,256x1,384x1 --methods auto,guarded:
+        #   guarded 0.65/0.68, 0.73/0.65, 0.66/0.72, 0.65/0.64, 0.95/0.78 (auto: the same path, 0.68/0.69,
+        #   0.69/0.70, 0.72/0.73, 0.86/0.65, 0.93/0.77): slower than the builtin in one matrix at
+        #   n = 64-384, the default's open gap in a graph (no faster right candidate measured there)
         Row(ANY, 0, guarded),
     ),
     "xla": (
-        # guarded has no XLA kernel; tiny fuses into one loop (the closed forms' XLA speed,
-        # results/cpu: 1.2-1.5x builtin at batch 1, 10-11x at n = 2 batch 4096); unchanged
-        # n = 3: closed's per-entry slices compile to a faster loop than tiny's flat layout from
-        #   batch 16 (python bench/ratio_probe.py --mode xla, builtin timed in graph mode, --sizes
-        #   2x1,2x4096,3x1,3x16,3x256,3x4096,3x65536 --methods tiny,closed --rounds 9, float32/float64:
-        #   tiny 0.53/0.54, 0.09/0.10, 0.54/0.54, 1.05/1.04, 0.64/0.64, 0.17/0.18, 0.06/0.10; closed
-        #   0.54/0.53, 0.09/0.10, 0.53/0.53, 0.51/0.51, 0.38/0.32, 0.10/0.10, 0.02/0.03)
+        # guarded has no XLA kernel.  detgrad probe --mode xla --points 2x1,2x4096,3x1,3x16,3x256,
+        #   3x4096,3x65536 --methods auto,tiny,closed --dtypes float32,float64 (builtin timed in a
+        #   graph): tiny 1.62/1.51, 11.9/11.3, 1.55/1.45, 1.00/1.04, 1.49/1.62, 8.48/5.90, 8.87/8.23;
+        #   closed 1.58/1.63, 11.8/11.6, 1.53/1.44, 1.65/1.63, 1.86/2.73, 10.9/11.5, 19.0/13.6
+        #   -> closed at n = 3 (its per-entry slices compile to a faster loop from batch 16), tiny
+        #   for n <= 2 (within noise of closed) (kept)
         Row(3, 0, closed, min_n=3),
         Row(3, 0, tiny),
-        # n >= 4: blocklu, partial pivoting on the trailing block with matmul panels (lu's
-        #   complete pivoting only behind an early zero pivot).  python bench/xla_ab.py, idle
-        #   machine, float64, t(blocklu XLA) / t(builtin graph): 8x4096 1.10, 32x1024 3.82,
-        #   128x64 2.20, 32x1 1.30, 128x1 1.36, 512x1 0.88, 1024x1 0.99, 2048x1 0.82; the old lu
-        #   in the same setup: 8.1 at 32x1024, 20 at 128x64, minutes per call at n >= 512
+        # n >= 4: blocklu, partial pivoting on the trailing block with matmul panels (lu's complete
+        #   pivoting only behind an early zero pivot), the only singular-safe method that is fast
+        #   under XLA (lu: 8x builtin at 32x1024, minutes per call at n >= 512).  detgrad probe
+        #   --mode xla --points 8x4096,32x1024,128x64,32x1,128x1,512x1,1024x1,2048x1 --methods blocklu:
+        #   0.41/0.26, 0.24/0.13, 0.69/0.54, 0.81/0.75, 0.65/0.53, 0.93/0.85, 1.09/0.50, 0.45/0.41
+        #   (kept: no other candidate; XLA's CPU LU is the default's largest gap)
         Row(ANY, 0, blocklu),
     ),
 }

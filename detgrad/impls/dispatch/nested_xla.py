@@ -29,14 +29,11 @@ graph, float32/float64, closed inside against tiny inside: 3x1 1.02/1.04 vs 1.03
 Second order: reverse over reverse recomputes the gradient under the outer tape with the inner
 method in the graph (:func:`detgrad.impls.live.live`); only then is it paid for.
 
-Measured (the former ``bench/ratio_probe.py --mode graph --sizes 512x1,768x1,1024x1,2048x1,1024x4
---methods auto,guarded``, value + gradient, interleaved rounds, median of t / t(builtin): the inverse of
-``detgrad probe``'s speedup; re-measured in :mod:`.auto`'s table with ``detgrad probe``),
-float32/float64): n = 512 0.77/1.07 (guarded 1.43/1.45), 1024 0.83/0.97 (1.46/1.48), 2048
-0.56/0.81 (1.38/1.36); 768 is no better than guarded (1.11/1.38 against 1.33/1.35); with a batch
-of 4 at n = 1024 guarded is 1.01/0.96 and this path about 2x, hence large n at batch 1 only.
-The same serialization costs guarded 1.4-1.6x for batches of 4 x 4 to 8 x 8 matrices, where
-blocklu's unrolled elimination, compiled, is 0.66-1.2x.
+Where it pays (``detgrad probe`` runs cited in :mod:`.auto`'s table): one matrix at n = 512,
+where it is 0.90-1.12x the builtin against guarded's 0.87-0.99x; from n = 576 to 2048 blocklu's
+matmul panels lose to Eigen's kernels (0.32-0.91x against guarded's 0.67-1.14x), so ``auto`` keeps
+guarded there.  The same serialization costs guarded 0.5-0.6x the builtin for batches of 4 x 4 to
+8 x 8 matrices from batch 256, where blocklu's unrolled elimination, compiled, is 0.8-1.8x.
 """
 
 from __future__ import annotations
