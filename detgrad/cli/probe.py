@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Time value + gradient of the given methods and TF's builtin at a few (n, batch) points in one mode, with the "
             "sweep's paired, interleaved rounds and accuracy check; print per point and method the speedup t(builtin) / "
-            "t(method) (median of the per-round ratios, 95 %% interval) and whether it is faster, slower or within noise. "
+            "t(method) (median of the per-round ratios, 95 % interval) and whether it is faster, slower or within noise. "
             "Under --mode xla the builtin runs in a graph (it has no XLA kernel). The run file stays in --out."
         ),
     )
@@ -47,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dtypes", default="float64", metavar="D,...", help=f"dtypes (default float64; any of {', '.join(ALL_DTYPES)})"
     )
     p.add_argument("--target", default="det", choices=["det", "logdet"], help="det, or log|det| via slogdet (default det)")
-    p.add_argument("--budget", type=float, default=PROBE_SETTINGS["budget_s"], metavar="S", help="sampling time per cell (s)")
+    p.add_argument(
+        "--budget", type=float, default=PROBE_SETTINGS["budget_s"], metavar="S", help="seconds sampled per cell (default 0.25)"
+    )
     p.add_argument("--device", default="CPU:0", metavar="DEV", help="device (default CPU:0)")
     p.add_argument("--threads", type=int, default=0, metavar="N", help="intra-op threads (0 = TF default)")
     p.add_argument(
@@ -59,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", metavar="DIR", help="output directory (default runs/probe-<mode>-<UTC timestamp>)")
     p.add_argument("--resume", action="store_true", help="continue DIR's run file")
-    p.add_argument("--dry-run", action="store_true", help="print the cells and an estimated time; measure nothing")
+    p.add_argument("--dry-run", action="store_true", help="print the number of cells and an estimated time; measure nothing")
     p.set_defaults(func=run)
 
 
