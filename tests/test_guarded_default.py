@@ -511,3 +511,23 @@ def test_guarded_slogdet_of_empty_matrices():
     assert sign.dtype == tf.complex128 and logabs.dtype == tf.float64
     np.testing.assert_array_equal(sign.numpy(), [1, 1])
     np.testing.assert_array_equal(logabs.numpy(), [0, 0])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_guarded_one_by_one_matrices(mode):
+    """n = 1 is the smallest non-empty case (not the empty one): det(a) = a, log|det| = log|a|, gradients 1 and 1/a."""
+    a = np.array([[[5.0]], [[-0.5]], [[2.0]]])
+
+    def run(x):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            d = detgrad.det(x, method="guarded")
+            sign, logabs = detgrad.slogdet(x, method="guarded")
+        return d, sign, logabs, tape.gradient(d, x), tape.gradient(logabs, x)
+
+    d, sign, logabs, gd, gl = (t.numpy() for t in in_mode(run, mode)(tf.constant(a)))
+    np.testing.assert_allclose(d, a[:, 0, 0])
+    np.testing.assert_allclose(sign, np.sign(a[:, 0, 0]))
+    np.testing.assert_allclose(logabs, np.log(np.abs(a[:, 0, 0])))
+    np.testing.assert_allclose(gd, np.ones_like(a))
+    np.testing.assert_allclose(gl, 1 / a)
