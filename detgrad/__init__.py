@@ -80,5 +80,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    """The public names, lazy ones included, for ``dir(detgrad)`` and tab completion."""
-    return sorted(set(globals()) | set(__all__))
+    """The public API, lazy names included, and the module's dunders: what ``dir(detgrad)`` and tab completion show."""
+    return sorted(set(__all__) | {name for name in globals() if name.startswith("__")})
