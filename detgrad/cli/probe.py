@@ -113,20 +113,10 @@ def probe_spec_data(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _verdict(lo: float, hi: float) -> str:
-    if not (lo == lo and hi == hi):  # NaN: no interval (too few rounds)
-        return "no interval"
-    if lo > 1:
-        return "faster"
-    if hi < 1:
-        return "slower"
-    return "within noise"
-
-
 def probe_lines(records: list[dict[str, Any]], header: dict[str, Any], mode: str) -> list[str]:
     """The probe's table: per point, dtype and method the paired speedup over builtin, interval and verdict."""
     from detgrad.publish.aggregate import tidy
-    from detgrad.publish.tables import fmt_speedup, fmt_time
+    from detgrad.publish.tables import fmt_speedup, fmt_time, speedup_verdict
 
     df = tidy([(header, records)])
     col = "speedup" if mode != "xla" else "speedup_best"
@@ -146,7 +136,7 @@ def probe_lines(records: list[dict[str, Any]], header: dict[str, Any], mode: str
             continue
         lo, hi = row[f"{col}_lo"], row[f"{col}_hi"]
         speed = fmt_speedup(row[col], lo, hi)
-        verdict = _verdict(lo, hi) if speed else ""
+        verdict = (speedup_verdict(lo, hi) or "no interval") if speed else ""  # no interval: too few paired rounds
         lines.append(head + f"{speed or 'no ok builtin':<24} {verdict:<13} {builtin:>9} {fmt_time(row['median_s']):>9}")
     return lines
 

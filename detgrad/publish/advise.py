@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from detgrad.publish import recommend
-from detgrad.publish.tables import fmt_answer, fmt_not_measured, fmt_speedup, fmt_time
+from detgrad.publish.tables import fmt_answer, fmt_not_measured, fmt_speedup, fmt_time, speedup_verdict
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,12 @@ def _nearest(rec: pd.DataFrame, q: Question) -> pd.Series | None:
     return same.loc[distance.idxmin()]
 
 
-def _verdict(lo: float, hi: float) -> str:
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return ""
-    if lo > 1:
-        return "faster than the builtin beyond noise"
-    if hi < 1:
-        return "slower than the builtin beyond noise"
-    return "within noise of the builtin"
+VERDICT_TEXT = {
+    "faster": "faster than the builtin beyond noise",
+    "slower": "slower than the builtin beyond noise",
+    "within noise": "within noise of the builtin",
+    "": "",
+}
 
 
 def answer(df: pd.DataFrame, q: Question) -> list[str]:
@@ -63,7 +61,7 @@ def answer(df: pd.DataFrame, q: Question) -> list[str]:
     if isinstance(row["best"], str):
         speed = fmt_speedup(row["vs_builtin"], row["vs_builtin_lo"], row["vs_builtin_hi"])
         status = row["builtin_status"]
-        verdict = _verdict(row["vs_builtin_lo"], row["vs_builtin_hi"])
+        verdict = VERDICT_TEXT[speedup_verdict(row["vs_builtin_lo"], row["vs_builtin_hi"])]
         vs = (
             f"{speed} the builtin's speed" + (f" ({verdict})" if verdict else "")
             if speed

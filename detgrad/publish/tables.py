@@ -104,6 +104,13 @@ def fmt_speedup(x: Any, lo: Any = None, hi: Any = None) -> str:
     return text
 
 
+def speedup_verdict(lo: Any, hi: Any) -> str:
+    """``faster`` / ``slower`` when a speedup's interval lies beyond 1, else ``within noise``; empty without a finite interval."""
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (lo, hi)):
+        return ""
+    return "faster" if lo > 1 else "slower" if hi < 1 else "within noise"
+
+
 MODE_LABEL = {"eager": "eager", "graph": "graph", "xla": "XLA"}
 UNSAFE_COLUMN = "fastest if your matrices are never singular"
 
