@@ -24,8 +24,7 @@ from detgrad.catalog import ALL_DTYPES, MODES
 from detgrad.errors import DetgradError
 
 BASELINE = "builtin"
-# A probe's timing settings: the headline preset's (blocks of >= 10 ms: fewer noisy rounds).
-PROBE_SETTINGS = {"budget_s": 0.25, "min_block_s": 1e-2, "warmup": 1, "min_samples": 5, "max_samples": 40, "timeout_s": 300.0}
+SETTINGS_PRESET = "headline"  # a probe times with this preset's [settings] (blocks of >= 10 ms: fewer noisy rounds)
 _POINT_RE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 
 
@@ -48,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--target", default="det", choices=["det", "logdet"], help="det, or log|det| via slogdet (default det)")
     p.add_argument(
-        "--budget", type=float, default=PROBE_SETTINGS["budget_s"], metavar="S", help="seconds sampled per cell (default 0.25)"
+        "--budget", type=float, metavar="S", help=f"seconds sampled per cell (default: the {SETTINGS_PRESET} preset's budget_s)"
     )
     p.add_argument("--device", default="CPU:0", metavar="DEV", help="device (default CPU:0)")
     p.add_argument("--threads", type=int, default=0, metavar="N", help="intra-op threads (0 = TF default)")
@@ -82,6 +81,8 @@ def _names(text: str) -> list[str]:
 
 def probe_spec_data(args: argparse.Namespace) -> dict[str, Any]:
     """The sweep spec (TOML-shaped dict) of a probe: the points as n x batch minus the pairs not asked for."""
+    from detgrad.sweep.spec import read_spec_data
+
     points = parse_points(args.points)
     methods = [m for m in _names(args.methods) if m != BASELINE]
     if not methods:
@@ -92,13 +93,16 @@ def probe_spec_data(args: argparse.Namespace) -> dict[str, Any]:
     if args.mode == "xla":  # the builtin has no XLA kernel: its graph mode is the yardstick
         modes.append("graph")
         exclude += [{"method": BASELINE, "mode": "xla"}, {"method": methods, "mode": "graph"}]
-    if args.budget <= 0:
+    if args.budget is not None and args.budget <= 0:
         raise DetgradError(f"--budget {args.budget}: must be a positive number of seconds")
+    settings = dict(read_spec_data(preset=SETTINGS_PRESET)[0].get("settings", {}))
+    if args.budget is not None:
+        settings["budget_s"] = float(args.budget)
     return {
         "name": f"probe-{args.mode}",
         "description": f"detgrad probe --mode {args.mode} --points {args.points} --methods {','.join(methods)} "
         f"--dtypes {args.dtypes} --target {args.target}",
-        "settings": dict(PROBE_SETTINGS, budget_s=float(args.budget)),
+        "settings": settings,
         "axes": {
             "method": [*methods, BASELINE],
             "mode": modes,
@@ -119,8 +123,8 @@ def probe_lines(records: list[dict[str, Any]], header: dict[str, Any], mode: str
     from detgrad.publish.tables import fmt_speedup, fmt_time, speedup_verdict
 
     df = tidy([(header, records)])
-    col = "speedup" if mode != "xla" else "speedup_best"
-    base = df[df["method"].eq(BASELINE)]
+    # under XLA the builtin ran in a graph: compare with its fastest mode (tidy's *_best columns)
+    col, base_col = ("speedup", "builtin_s") if mode != "xla" else ("speedup_best", "builtin_best_s")
     lines = [
         f"speedup = t(builtin{' in a graph' if mode == 'xla' else ''}) / t(method) per round, median [95 % interval] "
         "(> 1: the method is faster)",
@@ -128,8 +132,7 @@ def probe_lines(records: list[dict[str, Any]], header: dict[str, Any], mode: str
         f"{'builtin':>9} {'method':>9}",
     ]
     for _, row in df[df["method"].ne(BASELINE)].sort_values(["n", "batch", "dtype", "method"]).iterrows():
-        same = base[base["n"].eq(row["n"]) & base["batch"].eq(row["batch"]) & base["dtype"].eq(row["dtype"])]
-        builtin = fmt_time(same["median_s"].min()) if len(same) else "—"
+        builtin = fmt_time(row[base_col]) or "—"
         head = f"{int(row['n']):>6} {int(row['batch']):>6}  {row['dtype']:<10} {row['method']:<10} "
         if row["status"] != "ok":
             lines.append(head + f"{row['status']}: {str(row.get('reason') or '')[:80]}")
