@@ -73,7 +73,7 @@ def from_env() -> dict[str, int]:
 
 
 def apply_knobs(knobs: dict[str, int]) -> None:
-    """Set each ``MODULE.NAME`` to its value (in this process: the measuring worker)."""
+    """Set each ``MODULE.NAME`` of :func:`parse_knobs` to its value (in this process: the measuring worker)."""
     for key, value in knobs.items():
         module, name = key.split(".")
-        setattr(importlib.import_module(_module_path(module) or module), name, value)
+        setattr(importlib.import_module(_module_path(module)), name, value)  # parse_knobs found the module
