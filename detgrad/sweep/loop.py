@@ -127,11 +127,6 @@ class Worker:
             self.kill()
 
 
-def effective_max_bytes(settings: SweepSettings | dict[str, Any]) -> int:
-    """``max_bytes`` or, when 0, a quarter of physical memory."""
-    return SweepSettings.from_dict(settings).with_memory_limit().max_bytes
-
-
 def precheck(cell: Cell, settings: SweepSettings | dict[str, Any]) -> str | None:
     """Why the cell cannot run, decided without a worker (None if it may run)."""
     from detgrad.impls.registry import get_method
