@@ -8,6 +8,7 @@ under XLA, the largest n it supports and its flop count as a function of n.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,20 +58,8 @@ class Method:
     @classmethod
     def from_facts(cls, facts: MethodFacts, det: DetFn, slogdet: SlogdetFn) -> Method:
         """The method of catalog entry ``facts`` implemented by ``det`` and ``slogdet``."""
-        return cls(
-            name=facts.name,
-            summary=facts.summary,
-            det=det,
-            slogdet=slogdet,
-            dtypes=facts.dtypes,
-            singular_safe=facts.singular_safe,
-            xla=facts.xla,
-            flops=facts.flops,
-            xla_reason=facts.xla_reason,
-            max_n=facts.max_n,
-            shares_factorization=facts.shares_factorization,
-            family=facts.family,
-        )
+        shared = {f.name: getattr(facts, f.name) for f in dataclasses.fields(cls) if f.name not in ("det", "slogdet")}
+        return cls(det=det, slogdet=slogdet, **shared)
 
     def support_problem(self, n: int, dtype: str, mode: str = "eager") -> str | None:
         """Return why this method cannot run the case, or ``None`` if it can."""
