@@ -28,8 +28,9 @@ class _NoRetracingWarning(logging.Filter):
 tf.get_logger().addFilter(_NoRetracingWarning())
 
 
-def _det_probe(method: str, cotangent):
-    vg = value_and_gradient(method, "det", "eager", cotangent=cotangent)
+def _value_grad_probe(method: str, target: str, cotangent=None):
+    """det or log|det| and its gradient, built as the sweep builds its timed call."""
+    vg = value_and_gradient(method, target, "eager", cotangent=cotangent)
 
     def run(a):
         value, grad = vg(a)
@@ -56,16 +57,6 @@ def _phase_probe(method: str):
             sign, _ = slogdet(a, method=method)
             loss = tf.reduce_sum(tf.math.imag(sign))
         return {"grad": tape.gradient(loss, a)}
-
-    return run
-
-
-def _logdet_probe(method: str):
-    vg = value_and_gradient(method, "logdet", "eager")
-
-    def run(a):
-        value, grad = vg(a)
-        return {"value": value, "grad": grad}
 
     return run
 
@@ -174,10 +165,10 @@ def _seed_probe(method: str):
 def run_probe(kind: str, method: str, mode: str, a: np.ndarray, cotangent=None, tangent=None) -> dict[str, np.ndarray]:
     """Compute what ``kind`` asks for with ``method`` in ``mode``; numpy outputs."""
     builders = {
-        "det": lambda: _det_probe(method, None if cotangent is None else tf.constant(cotangent, dtype=a.dtype)),
+        "det": lambda: _value_grad_probe(method, "det", None if cotangent is None else tf.constant(cotangent, dtype=a.dtype)),
         "abs2": lambda: _abs2_probe(method),
         "phase": lambda: _phase_probe(method),
-        "logdet": lambda: _logdet_probe(method),
+        "logdet": lambda: _value_grad_probe(method, "logdet"),
         "hess_rr": lambda: _hess_rr_probe(method, tf.constant(tangent, dtype=a.dtype)),
         "hess_fwd": lambda: _hess_fwd_probe(method, tf.constant(tangent, dtype=a.dtype)),
         "hess_ff": lambda: _hess_ff_probe(method, tf.constant(tangent, dtype=a.dtype)),
