@@ -3,6 +3,7 @@
 >>> import detgrad
 >>> detgrad.det(a)                      # default method "auto": singular-safe, XLA-compilable
 >>> detgrad.slogdet(a, method="slogdet")
+>>> detgrad.logdet(k)                   # Hermitian positive-definite k: Cholesky, NaN / DetgradError if not PD
 >>> detgrad.METHODS
 
 TensorFlow is imported lazily, on first use of the numerical API, so the
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from detgrad.errors import DetgradError, UnsupportedError
 
 if TYPE_CHECKING:  # editors and type checkers see the lazy names; nothing here runs at import
-    from detgrad.api import det, slogdet
+    from detgrad.api import det, logdet, slogdet
     from detgrad.impls.registry import DEFAULT_METHOD, METHODS, get_method
 
 __version__ = "0.1.0"
@@ -65,12 +66,23 @@ if _conflict:
 _LAZY = {
     "det": "detgrad.api",
     "slogdet": "detgrad.api",
+    "logdet": "detgrad.api",
     "METHODS": "detgrad.impls.registry",
     "DEFAULT_METHOD": "detgrad.impls.registry",
     "get_method": "detgrad.impls.registry",
 }
 
-__all__ = ["det", "slogdet", "METHODS", "DEFAULT_METHOD", "get_method", "DetgradError", "UnsupportedError", "__version__"]
+__all__ = [
+    "det",
+    "slogdet",
+    "logdet",
+    "METHODS",
+    "DEFAULT_METHOD",
+    "get_method",
+    "DetgradError",
+    "UnsupportedError",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

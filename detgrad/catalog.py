@@ -28,6 +28,11 @@ COMPLEX_DTYPES = ("complex64", "complex128")
 ALL_DTYPES = REAL_DTYPES + COMPLEX_DTYPES
 POLYNOMIAL_MAX_N = 3
 NO_XLA_DET = "TF 2.21 has no XLA kernel for MatrixDeterminant / LogMatrixDeterminant"
+# What a method computes: det and slogdet of any square matrix, log det of a Hermitian positive-definite one
+# (``detgrad.logdet``; every general method does it through its slogdet).
+GENERAL_TARGETS = ("det", "logdet")
+PD_TARGET = "pd_logdet"
+TARGETS: tuple[str, ...] = GENERAL_TARGETS + (PD_TARGET,)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class MethodFacts:
         dtypes: dtype names it accepts.
         max_n: largest supported n (``None``: no limit).
         shares_factorization: the backward pass reuses the forward pass's factors.
+        targets: what it computes (:data:`TARGETS`): ``det``/``logdet`` (log|det|) of any square matrix,
+            ``pd_logdet`` (log det of a Hermitian positive-definite one, ``detgrad.logdet``).
     """
 
     name: str
@@ -59,6 +66,7 @@ class MethodFacts:
     dtypes: tuple[str, ...] = ALL_DTYPES
     max_n: int | None = None
     shares_factorization: bool = False
+    targets: tuple[str, ...] = TARGETS
 
 
 def lu_and_solves_flops(n: int) -> float:
@@ -74,6 +82,11 @@ def closed_flops(n: int) -> float:
 def tiny_flops(n: int) -> float:
     """As :func:`closed_flops`, with the 2x2 minors shared between value and gradient."""
     return {0: 0.0, 1: 1.0, 2: 3.0 + 4.0, 3: 14.0 + 28.0}.get(n, float("nan"))
+
+
+def cholesky_and_inverse_flops(n: int) -> float:
+    """One Cholesky (n³/3) and A^{-1} from it (2·n³ with a full right-hand side)."""
+    return n**3 / 3.0 + 2.0 * n**3
 
 
 def auto_flops(n: int) -> float:
@@ -101,7 +114,8 @@ CATALOG: dict[str, MethodFacts] = {
             summary=(
                 "by n, batch and mode, the fastest method right everywhere: the tiny/closed polynomials (n <= 3), "
                 "guarded (eager/graph), blocklu (XLA; in a graph also as a nested XLA kernel for one matrix at "
-                "n = 512 and for batches at n = 4-8)"
+                "n = 512 and for batches at n = 4-8); for logdet of positive-definite matrices: cholesky "
+                "(eager/graph), blockchol (XLA)"
             ),
             singular_safe=True,
             xla=True,
@@ -191,6 +205,42 @@ CATALOG: dict[str, MethodFacts] = {
             shares_factorization=True,
             color="#882255",  # wine
             marker="P",
+        ),
+        MethodFacts(
+            name="cholesky",
+            family="chol",
+            summary="positive-definite log det only: one TF Cholesky shared by value and gradient, A^{-1} from the factor",
+            singular_safe=False,
+            xla=True,
+            flops=cholesky_and_inverse_flops,
+            shares_factorization=True,
+            targets=(PD_TARGET,),
+            color="#88CCEE",  # cyan
+            marker="h",
+        ),
+        MethodFacts(
+            name="blockchol",
+            family="chol",
+            summary="positive-definite log det only: recursive matmul-based Cholesky and its inverse in TF ops, for XLA speed",
+            singular_safe=False,
+            xla=True,
+            flops=lambda n: n**3,
+            shares_factorization=True,
+            targets=(PD_TARGET,),
+            color="#CC6677",  # rose
+            marker="<",
+        ),
+        MethodFacts(
+            name="builtin_logdet",
+            family="chol",
+            summary="positive-definite log det only: tf.linalg.logdet with TF's registered gradient, unchanged "
+            "(the second baseline)",
+            singular_safe=False,
+            xla=True,
+            flops=cholesky_and_inverse_flops,
+            targets=(PD_TARGET,),
+            color="#999933",  # olive
+            marker=">",
         ),
         MethodFacts(
             name="builtin",

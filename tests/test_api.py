@@ -8,6 +8,7 @@ import tensorflow as tf
 
 import detgrad
 from detgrad import DetgradError, UnsupportedError
+from detgrad.impls.registry import DET_METHODS
 
 
 def test_public_names():
@@ -27,7 +28,7 @@ def test_shapes_and_values_against_numpy(method):
     np.testing.assert_allclose(logabs, np.linalg.slogdet(a)[1], rtol=1e-10)
 
 
-@pytest.mark.parametrize("method", sorted(detgrad.METHODS))
+@pytest.mark.parametrize("method", sorted(DET_METHODS))
 def test_complex_slogdet_has_real_logabsdet_and_its_gradient(method):
     rng = np.random.default_rng(1)
     a = tf.constant(rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3)))
@@ -60,7 +61,7 @@ def test_bad_input_one_line_error(bad, message):
 
 def test_unknown_method_lists_valid_ones():
     with pytest.raises(DetgradError, match="valid methods: lu, closed"):
-        detgrad.det(np.eye(2), method="cholesky")
+        detgrad.det(np.eye(2), method="qr")
 
 
 def test_closed_form_refuses_large_n_with_unsupported_error():

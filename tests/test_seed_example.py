@@ -24,7 +24,7 @@ def test_seed_losses_decrease_and_methods_agree(tmp_path):
     # every registered method is in each chart, told apart by colour + marker, its markers on steps of its own
     from test_charts import loss_curve_markers
 
-    from detgrad.impls.registry import METHODS
+    from detgrad.impls.registry import DET_METHODS as METHODS  # the methods of detgrad.det
 
     for model, fig in figures(results).items():
         marks = loss_curve_markers(fig)

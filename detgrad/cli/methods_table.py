@@ -26,10 +26,10 @@ def methods_table() -> str:
         xla = "yes" if m.xla else f"no ({m.xla_reason})"
         max_n = str(m.max_n) if m.max_n is not None else "any"
         flops = f"{m.flops(100):.3g}" if m.max_n is None or m.max_n >= 100 else f"{m.flops(m.max_n):.3g} at n = {m.max_n}"
-        rows.append(
-            f"| {label} | `{m.family}` | {m.summary} | {', '.join(m.dtypes)} "
-            f"| {'yes' if m.singular_safe else 'no (raises or NaN)'} | {xla} | {max_n} | {flops} |"
-        )
+        safe = "yes" if m.singular_safe else "no (raises or NaN)"
+        if "det" not in m.targets:
+            safe = "n/a (positive-definite input is never singular)"
+        rows.append(f"| {label} | `{m.family}` | {m.summary} | {', '.join(m.dtypes)} | {safe} | {xla} | {max_n} | {flops} |")
     return "\n".join(rows)
 
 

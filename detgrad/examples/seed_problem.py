@@ -60,9 +60,9 @@ def train(model: str, method: str, steps: int = STEPS, lr: float = LEARNING_RATE
 
 def train_all(methods: tuple[str, ...] | None = None) -> dict[str, dict[str, list[float]]]:
     """{model: {method: losses}} for every method that supports 2 x 2 float64."""
-    from detgrad.impls.registry import METHODS
+    from detgrad.impls.registry import DET_METHODS
 
-    return {model: {m: train(model, m) for m in (methods or METHODS)} for model in ("sincos", "matrix")}
+    return {model: {m: train(model, m) for m in (methods or DET_METHODS)} for model in ("sincos", "matrix")}
 
 
 def max_disagreement(losses: dict[str, list[float]]) -> float:

@@ -14,25 +14,28 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from detgrad.catalog import ALL_DTYPES, MethodFacts
+from detgrad.catalog import ALL_DTYPES, PD_TARGET, TARGETS, MethodFacts
 from detgrad.errors import DetgradError, UnsupportedError
 from detgrad.impls.tf_internals.mode import execution_mode
 
 DetFn = Callable[[tf.Tensor], tf.Tensor]
 SlogdetFn = Callable[[tf.Tensor], "tuple[tf.Tensor, tf.Tensor]"]
+LogdetFn = Callable[[tf.Tensor], tf.Tensor]
 
 
 @dataclass(frozen=True)
 class Method:
-    """One way to compute det(A), log|det A| and their gradients.
+    """One way to compute det(A), log|det A|, log det of a positive-definite A, and their gradients.
 
     Attributes:
         name: registry key, e.g. ``"lu"``.
         family: the ``detgrad.impls`` subpackage that implements it.
         summary: one line for tables and docs.
-        det: ``(..., N, N) -> (...)`` differentiable determinant.
+        det: ``(..., N, N) -> (...)`` differentiable determinant (None: a positive-definite-only method).
         slogdet: ``(..., N, N) -> (sign (...), logabsdet (...))``; sign has the input's dtype,
-            logabsdet the real dtype (also for complex input).
+            logabsdet the real dtype (also for complex input); None like ``det``.
+        logdet: ``(..., N, N) -> (...)`` real log det of Hermitian positive-definite input, NaN for a
+            member that is not (see :func:`logdet_from_slogdet` for the general methods).
         dtypes: dtype names the method accepts.
         singular_safe: the gradient is right at exactly singular input.
         xla: usable inside ``tf.function(jit_compile=True)``.
@@ -40,12 +43,13 @@ class Method:
         max_n: largest supported matrix size, ``None`` for no limit.
         flops: value + gradient flop count for one real n x n matrix.
         shares_factorization: the backward pass reuses the forward factors.
+        targets: what it computes (``detgrad.catalog.TARGETS``).
     """
 
     name: str
     summary: str
-    det: DetFn
-    slogdet: SlogdetFn
+    det: DetFn | None
+    slogdet: SlogdetFn | None
     dtypes: tuple[str, ...]
     singular_safe: bool
     xla: bool
@@ -54,15 +58,28 @@ class Method:
     max_n: int | None = None
     shares_factorization: bool = False
     family: str = ""
+    logdet: LogdetFn | None = None
+    targets: tuple[str, ...] = TARGETS
 
     @classmethod
-    def from_facts(cls, facts: MethodFacts, det: DetFn, slogdet: SlogdetFn) -> Method:
-        """The method of catalog entry ``facts`` implemented by ``det`` and ``slogdet``."""
-        shared = {f.name: getattr(facts, f.name) for f in dataclasses.fields(cls) if f.name not in ("det", "slogdet")}
-        return cls(det=det, slogdet=slogdet, **shared)
+    def from_facts(
+        cls, facts: MethodFacts, det: DetFn | None, slogdet: SlogdetFn | None, logdet: LogdetFn | None = None
+    ) -> Method:
+        """The method of catalog entry ``facts`` implemented by ``det``, ``slogdet`` and ``logdet``
+        (None: :func:`logdet_from_slogdet` of ``slogdet``)."""
+        code = ("det", "slogdet", "logdet")
+        shared = {f.name: getattr(facts, f.name) for f in dataclasses.fields(cls) if f.name not in code}
+        if logdet is None and slogdet is not None:
+            logdet = logdet_from_slogdet(slogdet)
+        return cls(det=det, slogdet=slogdet, logdet=logdet, **shared)
 
-    def support_problem(self, n: int, dtype: str, mode: str = "eager") -> str | None:
-        """Return why this method cannot run the case, or ``None`` if it can."""
+    def support_problem(self, n: int, dtype: str, mode: str = "eager", target: str = "det") -> str | None:
+        """Return why this method cannot run the case (``target``: see :data:`detgrad.catalog.TARGETS`), or ``None``."""
+        if target not in self.targets:
+            return (
+                f"method {self.name!r} computes only the log det of Hermitian positive-definite matrices "
+                f"(detgrad.logdet, target {PD_TARGET}), not {target}"
+            )
         if dtype not in self.dtypes:
             return f"method {self.name!r} does not support dtype {dtype}; supported: {', '.join(self.dtypes)}"
         if self.max_n is not None and n > self.max_n:
@@ -72,7 +89,22 @@ class Method:
         return None
 
 
-def as_square_matrices(a, method: Method) -> tf.Tensor:
+def logdet_from_slogdet(slogdet: SlogdetFn) -> LogdetFn:
+    """A general method's log det of positive-definite input: its log|det|, NaN where det <= 0.
+
+    det > 0 does not prove positive definiteness (diag(-1, -1) has det 1): these methods check
+    only the sign; the Cholesky family checks definiteness itself.
+    """
+
+    def logdet(a: tf.Tensor) -> tf.Tensor:
+        sign, logabs = slogdet(a)
+        positive = tf.math.real(tf.stop_gradient(sign)) > 0
+        return tf.where(positive, logabs, tf.cast(float("nan"), logabs.dtype))
+
+    return logdet
+
+
+def as_square_matrices(a, method: Method, target: str = "det") -> tf.Tensor:
     """Convert ``a`` to a tensor and check it is a batch of square matrices.
 
     Raises:
@@ -102,7 +134,7 @@ def as_square_matrices(a, method: Method) -> tf.Tensor:
     dtype = a.dtype.name
     if a.dtype.is_integer or a.dtype.is_bool:
         raise DetgradError(f"input dtype {dtype} is not differentiable; cast to one of {', '.join(ALL_DTYPES)}")
-    problem = method.support_problem(rows, dtype, execution_mode())
+    problem = method.support_problem(rows, dtype, execution_mode(), target)
     if problem:
         raise UnsupportedError(problem)
     return a

@@ -11,12 +11,13 @@ from types import ModuleType
 from detgrad.catalog import CATALOG, DEFAULT_METHOD
 from detgrad.errors import DetgradError
 from detgrad.impls.base import Method
+from detgrad.impls.chol import blocked, builtin_logdet, cholesky
 from detgrad.impls.dispatch import auto
 from detgrad.impls.eigen import builtin, eigenlu, guarded, inverse, logdomain
 from detgrad.impls.poly import closed, tiny
 from detgrad.impls.tf_lu import blocklu, lu
 
-# name -> the module whose det / slogdet implement it
+# name -> the module whose det / slogdet (and logdet, if it has one) implement it; the Cholesky family has only logdet
 IMPLEMENTATIONS: dict[str, ModuleType] = {
     "lu": lu,
     "closed": closed,
@@ -27,15 +28,23 @@ IMPLEMENTATIONS: dict[str, ModuleType] = {
     "blocklu": blocklu,
     "inverse": inverse,
     "slogdet": logdomain,
+    "cholesky": cholesky,
+    "blockchol": blocked,
+    "builtin_logdet": builtin_logdet,
     "builtin": builtin,
 }
 
 _REGISTRY: dict[str, Method] = {
-    name: Method.from_facts(CATALOG[name], module.det, module.slogdet) for name, module in IMPLEMENTATIONS.items()
+    name: Method.from_facts(
+        CATALOG[name], getattr(module, "det", None), getattr(module, "slogdet", None), getattr(module, "logdet", None)
+    )
+    for name, module in IMPLEMENTATIONS.items()
 }
 
 METHODS: tuple[str, ...] = tuple(_REGISTRY)
-__all__ = ["METHODS", "DEFAULT_METHOD", "IMPLEMENTATIONS", "get_method"]
+# the methods of detgrad.det / slogdet (every one also computes detgrad.logdet; the Cholesky family only that)
+DET_METHODS: tuple[str, ...] = tuple(name for name, m in _REGISTRY.items() if "det" in m.targets)
+__all__ = ["METHODS", "DET_METHODS", "DEFAULT_METHOD", "IMPLEMENTATIONS", "get_method"]
 
 
 def get_method(name: str | None) -> Method:
