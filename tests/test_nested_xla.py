@@ -102,6 +102,30 @@ def test_n_512_against_float64_numpy():
     np.testing.assert_allclose(g.numpy(), want_d * np.linalg.inv(a).T, rtol=1e-7, atol=1e-9 * abs(want_d))
 
 
+def test_hessian_by_nested_tapes_at_n_512():
+    """Reverse over reverse through the nested kernel at n = 512 (blocklu's panel loops inside): -(A^{-1} V A^{-1})^T.
+
+    It raised before the kernel's input was cut from the tapes: recorded by two tapes, the call got a forward
+    function exporting its loops' intermediates, which XLA cannot compile (FakeParam in a cond)."""
+    n = 512
+    rng = np.random.default_rng(12)
+    x, v = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+
+    @tf.function
+    def run(x_, v_):
+        with tf.GradientTape() as outer:
+            outer.watch(x_)
+            with tf.GradientTape() as inner:
+                inner.watch(x_)
+                _, value = detgrad.slogdet(x_)
+            grad = inner.gradient(value, x_)
+        return outer.gradient(grad, x_, output_gradients=v_)
+
+    assert auto.pick(n, 1, "graph") is nested_xla
+    inv = np.linalg.inv(x)
+    np.testing.assert_allclose(run(tf.constant(x), tf.constant(v)), -(inv @ v @ inv).T, rtol=1e-7, atol=1e-9)
+
+
 def test_value_only_call_is_one_eigen_det_with_no_xla_kernel():
     x = tf.TensorSpec((512, 512), tf.float64)
     graph = tf.function(lambda a: detgrad.det(a), autograph=False).get_concrete_function(x).graph

@@ -42,6 +42,7 @@ import functools
 
 import tensorflow as tf
 
+from detgrad.impls.chol import blocked, cholesky
 from detgrad.impls.eigen import guarded
 from detgrad.impls.live import live, log_cotangent
 from detgrad.impls.poly import closed, tiny
@@ -78,7 +79,7 @@ def _compiled(inner):
 def _det_taped(x, inner):
     @tf.custom_gradient
     def taped(x):
-        value, gradient_at_one = _compiled(inner)[0](x)
+        value, gradient_at_one = _compiled(inner)[0](tf.stop_gradient(x))  # see _logdet_taped
 
         def grad(g):
             return g[..., None, None] * live(gradient_at_one, x, lambda y: _det_and_gradient(y, inner)[1])
@@ -91,7 +92,7 @@ def _det_taped(x, inner):
 def _slogdet_taped(x, inner):
     @tf.custom_gradient
     def taped(x):
-        sign, log_abs, inv_h = _compiled(inner)[1](x)
+        sign, log_abs, inv_h = _compiled(inner)[1](tf.stop_gradient(x))  # see _logdet_taped
 
         def grad(g_sign, g_log_abs):
             sign_now = live(sign, x, lambda y: inner.slogdet(y)[0]) if x.dtype.is_complex else sign
@@ -101,6 +102,29 @@ def _slogdet_taped(x, inner):
         return (sign, log_abs), grad
 
     return taped(x)
+
+
+def _logdet_and_gradient(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """(log det, d log det / dA at cotangent 1 = A^{-1}) of positive-definite ``x`` by :mod:`~detgrad.impls.chol.blocked`."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = blocked.logdet(x)
+    return value, tape.gradient(value, x)
+
+
+_compiled_logdet = tf.function(_logdet_and_gradient, jit_compile=True, autograph=False)
+
+
+@tf.custom_gradient
+def _logdet_taped(x):
+    # stop_gradient: in a graph custom_gradient leaves the tapes on, and a call recorded by two of them (a Hessian)
+    # gets a forward function exporting its while loops' accumulators, which cannot leave an XLA kernel
+    value, inverse = _compiled_logdet(tf.stop_gradient(x))
+
+    def grad(g):
+        return tf.cast(g, x.dtype)[..., None, None] * live(inverse, x, lambda y: _logdet_and_gradient(y)[1])
+
+    return value, grad
 
 
 def _plain_tape(a: tf.Tensor) -> bool:
@@ -134,3 +158,11 @@ def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     if n == 0 or not _plain_tape(a):
         return _untaped(n).slogdet(a)
     return _slogdet_taped(a, _inner(n))
+
+
+def logdet(a: tf.Tensor) -> tf.Tensor:
+    """log det of a validated positive-definite ``(..., N, N)`` tensor, ``(...)`` real: blockchol's value and
+    gradient as one XLA kernel when a tape watches ``a``, else :mod:`~detgrad.impls.chol.cholesky` (no kernel)."""
+    if a.shape[-1] == 0 or not _plain_tape(a):
+        return cholesky.logdet(a)
+    return _logdet_taped(a)
