@@ -47,14 +47,20 @@ def _progress(done: int, total: int, label: str) -> None:
 
 def verdict_problems(outcomes, default_method: str) -> list[str]:
     """The correctness rule: default passes everything; no other non-builtin method is silently wrong,
-    except a method declared not singular-safe on a near-singular case (its WRONG stays in the matrix)."""
+    except a method declared not singular-safe on a near-singular case, and a general (LU) method on a
+    matrix that is not positive definite but has det > 0 (detgrad.logdet documents that they check only
+    the sign of det); their WRONG stays in the matrix."""
     from detgrad.conformance.cases import CASES
     from detgrad.impls.registry import get_method
 
     near_singular = {c.name for c in CASES if c.group == "near-singular"}
+    not_positive_definite = {c.name for c in CASES if c.group == "not-positive-definite"}
     problems = []
     for o in outcomes:
-        declared_unsafe = o.case in near_singular and not get_method(o.method).singular_safe
+        method = get_method(o.method)
+        declared_unsafe = (o.case in near_singular and not method.singular_safe) or (
+            o.case in not_positive_definite and method.family not in ("chol", "dispatch")
+        )
         if o.method == default_method and o.verdict != "pass":
             problems.append(f"default method {o.method!r} is {o.verdict} on {o.case!r} ({o.mode})")
         elif o.method != "builtin" and o.verdict == "wrong" and not declared_unsafe:

@@ -21,9 +21,21 @@ Kinds:
     bjac_hess_loop  the same with ``experimental_use_pfor=False``
     vmap_grad  per-member gradients by ``tf.vectorized_map`` of a function that runs its own tape
     seed       dL/dx, dL/dy of L = det([[sin x, 0], [0, cos y]])²
+    value_grad value and gradient of the case's target function (the ``pd_logdet`` cases)
+
+Targets: a case differentiates ``det(A)`` (``target="det"``, every kind above but ``value_grad``) or,
+with ``target="pd_logdet"`` (:data:`detgrad.catalog.PD_TARGET`), ``f(X) = detgrad.logdet(S(X))`` with
+``S(X) = (X + X^H)/2``: the Cholesky methods read one triangle only, so the derivatives are taken through
+this Hermitian parameterization, where every method (and TF's convention) agrees.  Those cases use the kinds
+``value_grad``, ``hess_rr``, ``hess_fwd``, ``hess_ff``, ``jvp``, ``jac_hess(_loop)``, ``bjac_grad``,
+``bjac_hess(_loop)`` and ``vmap_grad`` with f in place of det; their inputs X are exactly Hermitian, so
+S(X) = X in floating point too.
 
 Groups: ``singular`` (exactly singular input) and ``near-singular`` (singular up to rounding, or
 condition number 1e12) are where only methods declared singular-safe must be right.
+``positive-definite`` (``pd_logdet``, every method must be right) and ``not-positive-definite``
+(a batch with members that are not: their log det must be NaN, or in eager mode a ``DetgradError``
+naming them; a finite value is silently wrong).
 """
 
 from __future__ import annotations
@@ -32,6 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from detgrad.catalog import PD_TARGET
 
 TOLERANCE = {"float32": 1e-4, "float64": 1e-10, "complex64": 1e-4, "complex128": 1e-10}
 EXACT_TOLERANCE = 1e-12
@@ -51,6 +65,7 @@ class Case:
     cotangent: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     point: tuple[float, float] = (0.0, 0.0)
     singular_input: bool = False
+    target: str = "det"  # "det" or PD_TARGET ("pd_logdet": log det of the Hermitian part, see the module doc)
 
     @property
     def tol(self) -> float:
@@ -233,6 +248,97 @@ def _differentiation_api_cases() -> list[Case]:
     return c
 
 
+def hermitian_pd(eigenvalues, seed: int, complex_: bool = False) -> np.ndarray:
+    """``Q diag(eigenvalues) Q^H`` (Q random orthogonal / unitary), made exactly Hermitian; float64 / complex128.
+
+    Exactly Hermitian entries make ``(X + X^H)/2 == X`` in floating point, also after a cast to float32 /
+    complex64, so the reference and the probe see the same matrix.
+    """
+    q = orthogonal(len(eigenvalues), seed, complex_)
+    m = (q * np.asarray(eigenvalues, dtype=float)) @ q.conj().T
+    return (m + m.conj().T) / 2
+
+
+def pd_batch(batch: tuple[int, ...], n: int, seed: int) -> np.ndarray:
+    """``batch + (n, n)`` float64 positive-definite matrices, each with its own eigenvalues in [0.5, 2] and Q."""
+    members = [hermitian_pd(_spread(n, seed + 2 * b), seed + 2 * b + 1) for b in range(int(np.prod(batch)))]
+    return np.stack(members).reshape(batch + (n, n))
+
+
+def _spread(n: int, seed: int) -> np.ndarray:
+    """n eigenvalues in [0.5, 2] (condition number <= 4)."""
+    return _rng(seed).uniform(0.5, 2.0, n)
+
+
+def not_positive_definite_batch() -> np.ndarray:
+    """``(4, 4, 4)`` float64: [PD, det < 0 (one negative eigenvalue), det > 0 but two negative eigenvalues, PD].
+
+    Member 2 has det > 0: a method that checks only the sign of det (the general LU methods) gives it a
+    finite, meaningless log det.
+    """
+    return np.stack(
+        [
+            hermitian_pd(_spread(4, 81), 82),
+            hermitian_pd([2.0, -1.0, 1.5, 1.0], 84),
+            hermitian_pd([-1.0, -0.5, 1.0, 2.0], 86),
+            hermitian_pd(_spread(4, 87), 88),
+        ]
+    )
+
+
+def _pd_logdet_cases() -> list[Case]:
+    """log det of Hermitian positive-definite matrices (``detgrad.logdet``): values, gradients, every autodiff API."""
+    f64, f32, pd = "float64", "float32", "positive-definite"
+    c = []
+
+    def add(name, kind, dtype, build, group=pd, **kw):
+        c.append(Case(f"logdet PD: {name}", group, kind, dtype, build, target=PD_TARGET, **kw))
+
+    add("f64 5x5", "value_grad", f64, lambda: hermitian_pd(_spread(5, 51), 52))
+    add("f32 4x4", "value_grad", f32, lambda: hermitian_pd(_spread(4, 53), 54).astype(f32))
+    add("batch (2,3,4,4)", "value_grad", f64, lambda: pd_batch((2, 3), 4, 55))
+    # Condition number 1e12 (eigenvalues 1, 1e-3, ..., 1e-12).  A backward-stable Cholesky (or LU) factors A + E
+    # with |E| ~ n·eps·|A|, so the gradient A^{-1}, whose relative condition number is cond(A), comes out with a
+    # relative error up to about cond·n·eps = 1e12 · 5 · 1.1e-16 ≈ 6e-4 (about 1e-4 typically); 1e-3 admits that
+    # and no more (an error that grows like cond², or a lost factor, is far beyond).  The value's absolute error
+    # is about tr(A^{-1} E) ≤ n·eps·cond ≈ 6e-4 on |log det| ≈ 69: relative 1e-5, also within 1e-3.
+    add(
+        "f64 5x5 condition 1e12",
+        "value_grad",
+        f64,
+        lambda: hermitian_pd(np.geomspace(1.0, 1e-12, 5), 57),
+        tolerance=1e-3,
+    )
+    add("complex128 4x4", "value_grad", "complex128", lambda: hermitian_pd(_spread(4, 58), 59, True))
+    add("complex64 3x3", "value_grad", "complex64", lambda: hermitian_pd(_spread(3, 60), 61, True).astype("complex64"))
+    add(
+        "batch [PD, det<0, det>0 not PD, PD]",
+        "value_grad",
+        f64,
+        not_positive_definite_batch,
+        group="not-positive-definite",
+    )
+    single = lambda: hermitian_pd(_spread(4, 71), 72)  # noqa: E731
+    batch = lambda: pd_batch((2,), 4, 73)  # noqa: E731
+    for kind, label in (
+        ("hess_rr", "Hessian reverse-over-reverse"),
+        ("hess_fwd", "Hessian forward-over-reverse"),
+        ("hess_ff", "Hessian forward-over-forward"),
+        ("jvp", "ForwardAccumulator JVP"),
+        ("jac_hess", "jacobian Hessian (pfor)"),
+        ("jac_hess_loop", "jacobian Hessian (no pfor)"),
+    ):
+        add(f"{label}, 4x4", kind, f64, single)
+    for kind, label in (
+        ("bjac_grad", "batch_jacobian gradient (pfor)"),
+        ("bjac_hess", "batch_jacobian Hessian (pfor)"),
+        ("bjac_hess_loop", "batch_jacobian Hessian (no pfor)"),
+        ("vmap_grad", "vectorized_map gradient"),
+    ):
+        add(f"{label}, batch (2,4,4)", kind, f64, batch)
+    return c
+
+
 def _cases() -> list[Case]:
     f64, f32 = "float64", "float32"
     c = []
@@ -341,6 +447,7 @@ def _cases() -> list[Case]:
     c.extend(_differentiation_api_cases())
     add(Case("seed model at (0.7, 0.3)", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.7, 0.3)))
     add(Case("seed model at x = 0", "seed", "seed", f64, lambda: np.zeros((2, 2)), point=(0.0, 0.3), singular_input=True))
+    c.extend(_pd_logdet_cases())
     return c
 
 

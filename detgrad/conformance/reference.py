@@ -114,3 +114,83 @@ def seed_model_gradient(x: float, y: float) -> tuple[float, float]:
     """L = det([[sin x, 0], [0, cos y]])² = sin²x·cos²y; returns (dL/dx, dL/dy)."""
     s, c = np.sin(x), np.cos(y)
     return 2 * s * np.cos(x) * c**2, -2 * s**2 * c * np.sin(y)
+
+
+# --- log det of a Hermitian positive-definite matrix (target "pd_logdet") -------------------------------------
+#
+# The probes differentiate f(X) = log det A with A = S(X) = (X + X^H)/2 (the Cholesky methods read only one
+# triangle, so only this parameterization makes every method and convention agree).  With A^{-1} = Ainv:
+#
+#     f                     log det A                                  (NaN: A not positive definite)
+#     gradient (TF)         A^{-1}      (real, and complex with TF's convention: dL/dRe X + i dL/dIm X)
+#     HVP along V           -A^{-1} S(V) A^{-1}         (reverse over reverse = forward over reverse)
+#     Hessian (real)        d grad_ij / dX_kl = -(Ainv_ik Ainv_lj + Ainv_il Ainv_kj) / 2
+#     JVP along V           tr(A^{-1} S(V))
+#     V:H:V                 -tr(A^{-1} S(V) A^{-1} S(V))
+#
+# tests/test_conformance_pd.py checks each against central finite differences of numpy's slogdet.
+
+
+def hermitian_part(x: np.ndarray) -> np.ndarray:
+    """S(X) = (X + X^H)/2 of ``(..., N, N)`` (numpy, the input's precision)."""
+    x = np.asarray(x)
+    return (x + np.conj(np.swapaxes(x, -1, -2))) / 2
+
+
+def _mp_hermitian_part(x: np.ndarray):
+    """S(X) as an mpmath matrix at :data:`DIGITS` (exact for the float entries: one add and a halving)."""
+    n = x.shape[-1]
+    convert = mpmath.mpc if np.iscomplexobj(x) else mpmath.mpf
+    m = [[convert(complex(v)) if np.iscomplexobj(x) else convert(float(v)) for v in row] for row in x]
+    return mpmath.matrix([[(m[i][j] + mpmath.conj(m[j][i])) / 2 for j in range(n)] for i in range(n)])
+
+
+def pd_logdet_and_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log det S(X) (...), S(X)^{-1} (..., N, N))`` at 50 digits; both NaN for a member that is not positive definite.
+
+    Positive definiteness is decided by mpmath's Cholesky at 50 digits (it raises on a non-positive pivot).
+    """
+    x = np.asarray(x)
+    n = x.shape[-1]
+    flat = x.reshape((int(np.prod(x.shape[:-2])), n, n))
+    values = np.full(len(flat), np.nan)
+    inverses = np.full(flat.shape, np.nan, dtype=np.complex128)
+    with mpmath.workdps(DIGITS):
+        for b, m in enumerate(flat):
+            a = _mp_hermitian_part(m)
+            if n == 0:
+                values[b] = 0.0
+                continue
+            try:
+                factor = mpmath.cholesky(a)
+            except (ValueError, ZeroDivisionError):
+                continue  # not positive definite
+            diagonal = [mpmath.re(factor[i, i]) for i in range(n)]
+            if min(diagonal) <= 0:
+                continue
+            values[b] = float(2 * mpmath.fsum(mpmath.log(d) for d in diagonal))
+            inverse = mpmath.inverse(a)
+            inverses[b] = np.array([[complex(inverse[i, j]) for j in range(n)] for i in range(n)])
+    inverses = inverses.reshape(x.shape)
+    return values.reshape(x.shape[:-2]), inverses if np.iscomplexobj(x) else inverses.real.copy()
+
+
+def pd_logdet_hvp(inverse: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """H·V of f(X) = log det S(X): ``-A^{-1} S(V) A^{-1}`` (batched)."""
+    return -inverse @ hermitian_part(v) @ inverse
+
+
+def pd_logdet_hessian(inverse: np.ndarray) -> np.ndarray:
+    """Real ``(N, N)`` A^{-1} -> Hessian ``H[i, j, k, l] = d grad_ij / dX_kl``, shape ``(N, N, N, N)``."""
+    return -0.5 * (np.einsum("ik,lj->ijkl", inverse, inverse) + np.einsum("il,kj->ijkl", inverse, inverse))
+
+
+def pd_logdet_jvp(inverse: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """d/dt log det S(X + tV) at t = 0: ``tr(A^{-1} S(V))`` (batched, real part)."""
+    return np.real(np.einsum("...ij,...ji->...", inverse, hermitian_part(v)))
+
+
+def pd_logdet_vhv(inverse: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """d²/dt² log det S(X + tV) at t = 0: ``-tr(A^{-1} S(V) A^{-1} S(V))`` (batched, real part)."""
+    m = inverse @ hermitian_part(v)
+    return -np.real(np.einsum("...ij,...ji->...", m, m))
