@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from detgrad.catalog import ALL_DTYPES, MODES
+from detgrad.catalog import ALL_DTYPES, MODES, TARGETS
 from detgrad.errors import DetgradError
 
 BASELINE = "builtin"
@@ -45,7 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dtypes", default="float64", metavar="D,...", help=f"dtypes (default float64; any of {', '.join(ALL_DTYPES)})"
     )
-    p.add_argument("--target", default="det", choices=["det", "logdet"], help="det, or log|det| via slogdet (default det)")
+    p.add_argument(
+        "--target",
+        default="det",
+        choices=list(TARGETS),
+        help="det, log|det| via slogdet, or pd_logdet: log det of positive-definite inputs (detgrad.logdet) (default det)",
+    )
     p.add_argument(
         "--budget", type=float, metavar="S", help=f"seconds sampled per cell (default: the {SETTINGS_PRESET} preset's budget_s)"
     )

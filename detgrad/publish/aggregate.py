@@ -19,7 +19,8 @@ Derived columns (NaN where the cell has no time):
                        ``speedup_best_lo`` .. ``speedup_best_hi``; ``speedup_paired`` says which
 ``noise``              iqr_s / median_s of the cell's per-round samples (``noisy``: > 10 %)
 ``rounds``             the number of samples (rounds) behind median_s
-``singular_safe``      the method's gradient is right at singular input (from the run file, see
+``singular_safe``      the method's gradient is right at singular input (True for every ``pd_logdet`` cell:
+                       positive-definite input is never singular) (from the run file, see
                        :mod:`detgrad.publish.methods`; False for peers and unknown methods)
 
 Complex dtypes: a record's ``flops`` is the count for a real matrix of the same
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detgrad.catalog import PD_TARGET
 from detgrad.publish import methods
 from detgrad.publish.paired import add_speedups
 
@@ -129,6 +131,8 @@ def tidy(runs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]) -> pd.Data
     for c in [*_NUMERIC, "peak_gflops"]:
         df[c] = pd.to_numeric(df[c], errors="coerce")
     df["series"] = [series_name(f, m) for f, m in zip(df["family"], df["method"], strict=True)]
+    # a positive-definite matrix is never singular: there every method right on the input is a candidate
+    df.loc[df["target"].eq(PD_TARGET), "singular_safe"] = True
     return add_metrics(df)
 
 

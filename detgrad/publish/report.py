@@ -19,8 +19,19 @@ from typing import Any
 
 import pandas as pd
 
-from detgrad.catalog import MODES
-from detgrad.publish import aggregate, answer, charts, default_cost, devices, methods, recommend, tables, targets
+from detgrad.catalog import MODES, PD_TARGET
+from detgrad.publish import (
+    aggregate,
+    answer,
+    charts,
+    default_cost,
+    devices,
+    methods,
+    positive_definite,
+    recommend,
+    tables,
+    targets,
+)
 from detgrad.publish.charts.style import save
 from detgrad.publish.compare import compare_frames
 
@@ -63,7 +74,8 @@ def _charts(df: pd.DataFrame, out: Path, formats: tuple[str, ...]) -> list[Chart
             add(
                 charts.relative_to_builtin(t, target),
                 f"relative_{target}",
-                f"Speed relative to TF's builtin ({target}), per mode: t_builtin / t, singular-safe methods",
+                f"Speed relative to TF's builtin ({target}), per mode: t_builtin / t, "
+                + ("the default and the Cholesky family" if target == PD_TARGET else "singular-safe methods"),
             )
         add(
             charts.time_vs_n(t, "best", target),
@@ -248,7 +260,11 @@ def build_report(
 
     md = [f"# {title}", ""]
     md += answer.markdown_section(df) if len(df) else []
-    for chart in [c for c in made if c.stem.startswith("relative_")]:
+    relative = [c for c in made if c.stem.startswith("relative_")]
+    for chart in [c for c in relative if c.stem != f"relative_{PD_TARGET}"]:
+        md += [f"![{chart.caption}](charts/{chart.image.name})", ""] if chart.image else []
+    md += positive_definite.markdown_section(df) if len(df) else []
+    for chart in [c for c in relative if c.stem == f"relative_{PD_TARGET}"]:
         md += [f"![{chart.caption}](charts/{chart.image.name})", ""] if chart.image else []
     md += _intro(df, len(runs))
     if len(rec):

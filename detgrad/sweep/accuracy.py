@@ -5,6 +5,7 @@ upcast exactly to float64/complex128) the reference is
 
     target "det":    value det(A),          gradient of L = Re(sum det A):  conj(det(A) · A^{-T})
     target "logdet": value log|det A|,      gradient of L = sum log|det A|: conj(A^{-T})
+    target "pd_logdet": the same for a Hermitian positive-definite A (log det A, A^{-1})
 
 (TF's convention: the gradient of a real loss is dL/dRe + i dL/dIm, the
 conjugate of the holomorphic derivative; for real input conj is a no-op.)
@@ -51,7 +52,7 @@ def reference(a: np.ndarray, target: str) -> tuple[np.ndarray, np.ndarray]:
     if target == "det":
         d = np.linalg.det(a)
         return d, np.conj(d[:, None, None] * inv_t)
-    if target == "logdet":
+    if target in ("logdet", "pd_logdet"):
         _, logabs = np.linalg.slogdet(a)
         return logabs, np.conj(inv_t)
     raise ValueError(f"unknown target {target!r}")
@@ -85,7 +86,7 @@ def check(a: np.ndarray, value: np.ndarray, grad: np.ndarray, target: str, dtype
     if ref_finite and not (np.all(np.isfinite(value)) and np.all(np.isfinite(grad))):
         which = "value" if not np.all(np.isfinite(value)) else "gradient"
         return Accuracy("nonfinite", None, None, tol, f"non-finite {which} where the float64 reference is finite")
-    v_err = rel_err(value, ref_v, floor=1.0 if target == "logdet" else 0.0)
+    v_err = rel_err(value, ref_v, floor=0.0 if target == "det" else 1.0)
     g_err = rel_err(grad, ref_g)
     bad = [f"{name} rel err {err:.2e}" for name, err in (("value", v_err), ("gradient", g_err)) if not err <= tol]
     if bad:

@@ -12,6 +12,10 @@ any n.  With ``cond=None`` the entries are standard normal (real and
 imaginary parts each N(0, 1/2) for complex), each matrix rescaled so that
 |det A| = 1 as well; its condition number is whatever it comes out as.
 Matrices are built in float64/complex128 and then cast to ``dtype``.
+
+``positive_definite=True`` (the ``pd_logdet`` target) gives Hermitian positive-definite matrices
+with det A = 1 as well: ``A = U · diag(s) · U^H`` with the same s when ``cond`` is given, else
+``A = c · (M M^H / n + I)`` with M Gaussian and c scaling det A to 1 (condition number a few units).
 """
 
 from __future__ import annotations
@@ -42,10 +46,14 @@ def singular_values(n: int, cond: float) -> np.ndarray:
     return cond ** (0.5 - np.arange(n) / (n - 1))
 
 
-def make_matrices(batch: int, n: int, dtype: str, cond: float | None = None, seed: int = 0) -> np.ndarray:
+def make_matrices(
+    batch: int, n: int, dtype: str, cond: float | None = None, seed: int = 0, positive_definite: bool = False
+) -> np.ndarray:
     """A seeded ``(batch, n, n)`` array of ``dtype`` with |det| = 1 (see module docstring)."""
     rng = np.random.default_rng(seed)
     complex_ = dtype in COMPLEX
+    if positive_definite:
+        return np.ascontiguousarray(_positive_definite(rng, batch, n, complex_, cond).astype(dtype))
     if cond is None:
         a = _gaussian(rng, (batch, n, n), complex_)
         _, logabs = np.linalg.slogdet(a)
@@ -56,6 +64,19 @@ def make_matrices(batch: int, n: int, dtype: str, cond: float | None = None, see
         s = singular_values(n, float(cond))
         a = (u * s[None, None, :]) @ np.conj(np.swapaxes(v, -1, -2))
     return np.ascontiguousarray(a.astype(dtype))
+
+
+def _positive_definite(rng: np.random.Generator, batch: int, n: int, complex_: bool, cond: float | None) -> np.ndarray:
+    """``(batch, n, n)`` Hermitian positive-definite matrices with det 1, exactly Hermitian in float64."""
+    if cond is None:
+        m = _gaussian(rng, (batch, n, n), complex_)
+        a = m @ np.conj(np.swapaxes(m, -1, -2)) / max(n, 1) + np.eye(n)
+        _, logdet = np.linalg.slogdet(a)
+        a = a * np.exp(-logdet / max(n, 1))[:, None, None]
+    else:
+        u = random_orthogonal(rng, batch, n, complex_)
+        a = (u * singular_values(n, float(cond))[None, None, :]) @ np.conj(np.swapaxes(u, -1, -2))
+    return (a + np.conj(np.swapaxes(a, -1, -2))) / 2.0
 
 
 def buffer_seeds(seed: int, key: str, count: int) -> list[int]:

@@ -135,7 +135,7 @@ def precheck(cell: Cell, settings: SweepSettings | dict[str, Any]) -> str | None
     if cell.family != "detgrad":
         problem = support_problem(cell.method, cell.n, cell.dtype, cell.device)
     else:
-        problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
+        problem = get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode, cell.target)
     settings = SweepSettings.from_dict(settings).with_memory_limit()
     need, limit = estimated_bytes(cell, settings.buffers), settings.max_bytes
     if not problem and need > limit:

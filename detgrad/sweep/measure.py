@@ -45,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from detgrad.api import value_and_gradient
+from detgrad.catalog import PD_TARGET
 from detgrad.impls.registry import get_method
 from detgrad.runs.schema import Cell, make_record, utc_now
 from detgrad.sweep import peers
@@ -101,7 +102,7 @@ def cell_problem(cell: Cell) -> str | None:
     """Why the cell's method (detgrad or peer) cannot run it (None if it can)."""
     if cell.family != "detgrad":
         return peers.support_problem(cell.method, cell.n, cell.dtype, cell.device)
-    return get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode)
+    return get_method(cell.method).support_problem(cell.n, cell.dtype, cell.mode, cell.target)
 
 
 def _host(x: Any) -> np.ndarray:
@@ -112,7 +113,8 @@ def group_inputs(cell: Cell, settings: SweepSettings | dict[str, Any]) -> list[n
     """The input buffers of the cell's problem: seeded by the problem key, so every cell of a group gets the same."""
     settings = SweepSettings.from_dict(settings)
     seeds = buffer_seeds(settings.seed, cell.problem_key, max(1, settings.buffers))
-    return [make_matrices(cell.batch, cell.n, cell.dtype, cell.cond, s) for s in seeds]
+    positive_definite = cell.target == PD_TARGET
+    return [make_matrices(cell.batch, cell.n, cell.dtype, cell.cond, s, positive_definite) for s in seeds]
 
 
 def device_tensors(arrays: list[np.ndarray], device: str) -> list[tf.Tensor]:

@@ -8,6 +8,9 @@ A peer cell has ``family`` and ``method`` both equal to the peer's name:
     numpy   the LAPACK floor: ``det(A)`` and ``det(A)·inv(A)^T`` (``inv(A)^T`` for logdet) —
             a formula, not autodiff; it refactors A for the inverse.
 
+For ``pd_logdet`` (positive-definite input) each peer takes its framework's Cholesky route, as its users
+would: ``2 · sum log diag(cholesky(A))`` differentiated by jax / torch, and numpy's ``cholesky`` and ``inv``.
+
 Peers have one mode, recorded as ``eager`` (the grid keeps one peer cell per problem whatever
 its mode axis says).  A peer that is not installed yields ``unsupported`` cells with the reason.
 Every call forces its results to host numpy arrays inside the timed region, as detgrad cells do.
@@ -71,6 +74,11 @@ def _jax(target: str, dtype: str) -> tuple[Callable[[np.ndarray], Any], ValueGra
         def loss(a):
             v = value(a)
             return jnp.sum(jnp.real(v)), v
+    elif target == "pd_logdet":
+
+        def loss(a):
+            v = 2.0 * jnp.sum(jnp.log(jnp.real(jnp.diagonal(jnp.linalg.cholesky(a), axis1=-2, axis2=-1))), axis=-1)
+            return jnp.sum(v), v
     else:
 
         def loss(a):
@@ -96,7 +104,10 @@ def _torch(target: str, dtype: str) -> tuple[Callable[[np.ndarray], Any], ValueG
 
     def call(a):
         x = a.detach().requires_grad_(True)
-        v = torch.linalg.det(x) if target == "det" else torch.linalg.slogdet(x)[1]
+        if target == "pd_logdet":
+            v = 2.0 * torch.log(torch.diagonal(torch.linalg.cholesky(x), dim1=-2, dim2=-1).real).sum(-1)
+        else:
+            v = torch.linalg.det(x) if target == "det" else torch.linalg.slogdet(x)[1]
         loss = v.real.sum() if v.is_complex() else v.sum()
         (g,) = torch.autograd.grad(loss, x)
         return v.detach().numpy(), g.numpy()
@@ -109,6 +120,10 @@ def _torch(target: str, dtype: str) -> tuple[Callable[[np.ndarray], Any], ValueG
 
 def _numpy(target: str, dtype: str) -> tuple[Callable[[np.ndarray], Any], ValueGrad]:
     def call(a):
+        if target == "pd_logdet":
+            factor = np.linalg.cholesky(a)
+            value = 2.0 * np.sum(np.log(np.real(np.diagonal(factor, axis1=-2, axis2=-1))), axis=-1)
+            return value, np.linalg.inv(a)
         inv_t = np.swapaxes(np.linalg.inv(a), -1, -2)
         if target == "det":
             d = np.linalg.det(a)

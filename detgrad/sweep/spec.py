@@ -9,9 +9,9 @@ A spec file (or a packaged preset, ``detgrad/presets/<name>.toml``) has::
     budget_s = 0.4      # sampling time per cell (seconds)
 
     [axes]              # the grid is the Cartesian product of these lists
-    method = "all"      # or a list of names from detgrad.METHODS
+    method = "all"      # every method that computes one of the targets, or a list of names from detgrad.METHODS
     mode = ["eager", "graph", "xla"]
-    target = ["det", "logdet"]
+    target = ["det", "logdet"]   # also "pd_logdet": log det of Hermitian positive-definite inputs
     n = [2, 8, 32]
     batch = [1, 64]
     dtype = ["float32", "float64"]
@@ -45,12 +45,11 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from detgrad.catalog import ALL_DTYPES, MODES
+from detgrad.catalog import ALL_DTYPES, MODES, TARGETS
 from detgrad.errors import DetgradError
 from detgrad.runs.schema import Cell
 from detgrad.sweep.settings import SweepSettings
 
-TARGETS = ("det", "logdet")
 DTYPES = ALL_DTYPES
 AXES = ("method", "mode", "target", "n", "batch", "dtype", "device", "threads", "cond")
 NUMERIC_AXES = ("n", "batch", "threads", "cond")
@@ -209,6 +208,10 @@ def parse_spec(data: dict[str, Any], src: str = "spec") -> SweepSpec:
             axes[axis] = tuple(AXIS_DEFAULTS[axis])
         else:
             raise DetgradError(f"{src}: [axes] is missing {axis!r}; required: method, n, batch")
+    if raw_axes.get("method") == "all":  # "all": the methods that compute one of the spec's targets
+        from detgrad.catalog import CATALOG
+
+        axes["method"] = tuple(m for m in axes["method"] if set(CATALOG[m].targets) & set(axes["target"]))
     rules = data.get("exclude") or []
     if not isinstance(rules, list):
         raise DetgradError(f"{src}: 'exclude' must be an array of tables ([[exclude]])")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from detgrad.catalog import DEFAULT_METHOD
+from detgrad.catalog import CATALOG, DEFAULT_METHOD, PD_TARGET
 from detgrad.publish.aggregate import main_condition
 from detgrad.publish.charts import style as look
 
@@ -28,10 +28,19 @@ def _y_limits(cells: pd.DataFrame) -> tuple[float, float]:
     return 2.0 ** np.floor(np.log2(lo)), 2.0 ** np.ceil(np.log2(hi))  # powers of 2: the limits are tick labels
 
 
+def _positive_definite_series(method: str) -> bool:
+    """For ``pd_logdet``: the default and the Cholesky family (the LU methods stay in the per-mode charts)."""
+    return method == DEFAULT or (method in CATALOG and CATALOG[method].family == "chol")
+
+
 def relative_cells(df: pd.DataFrame, target: str, batch: int) -> pd.DataFrame:
-    """ok cells of singular-safe detgrad methods (builtin excluded) at ``batch`` with ``rel``, ``rel_lo``, ``rel_hi``."""
+    """ok cells of singular-safe detgrad methods (builtin excluded) at ``batch`` with ``rel``, ``rel_lo``, ``rel_hi``;
+    for ``pd_logdet`` (never singular) the default and the Cholesky family."""
     sub, _ = main_condition(df[df["target"].eq(target) & df["batch"].eq(batch)])
-    safe = sub["singular_safe"].eq(True) if "singular_safe" in sub else False
+    if target == PD_TARGET:
+        safe = sub["method"].map(_positive_definite_series).astype(bool)
+    else:
+        safe = sub["singular_safe"].eq(True) if "singular_safe" in sub else False
     sub = sub[sub["family"].eq("detgrad") & sub["method"].ne("builtin") & safe & sub["status"].eq("ok")]
     xla = sub["mode"].eq("xla")
 
@@ -76,6 +85,9 @@ def relative_to_builtin(df: pd.DataFrame, target: str = "det", batch: int | None
             ax.set_title(f"{dt} · {mode} (vs {vs})")
             ax.set_xlabel("matrix size n" if r == len(dtypes) - 1 else "")
             ax.set_ylabel("speed vs builtin (×, > 1 faster)" if c == 0 else "")
-    look.outside_legend(fig, *look.legend_handles(seen), title="singular-safe method")
-    what = "det(A) + gradient" if target == "det" else "log|det(A)| + gradient"
+    pd_input = target == PD_TARGET
+    look.outside_legend(fig, *look.legend_handles(seen), title="method" if pd_input else "singular-safe method")
+    what = {"det": "det(A) + gradient", PD_TARGET: "log det(A) + gradient, A positive definite (builtin: slogdet)"}.get(
+        target, "log|det(A)| + gradient"
+    )
     return look.finish(fig, f"Speed relative to TF's builtin, {what}, batch {batch}: t_builtin / t (log); bars: 95 % interval")
