@@ -1,10 +1,12 @@
 """Generate the README's published figures from the committed results, never by hand.
 
-``python -m detgrad.cli.readme_results README.md`` rewrites two blocks between markers:
+``python -m detgrad.cli.readme_results README.md`` rewrites three blocks between markers:
 
 * ``published-results``: the reference run's answer (``results/cpu/run.jsonl``, the same
   section that opens its report: what the default costs per mode, where TF is wrong, the noise)
   and its headline figure;
+* ``positive-definite``: the positive-definite run's answer (``results/positive-definite/run.jsonl``:
+  ``detgrad.logdet``'s default against slogdet and ``tf.linalg.logdet``, its goals) and its figure;
 * ``conformance``: what TF's own gradient gets wrong next to the default, case by case, and the
   verdict counts per method and mode, both read from ``results/conformance.md`` (``detgrad check``).
 
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from detgrad.catalog import MODES
 
-BLOCKS = ("published-results", "conformance")
+BLOCKS = ("published-results", "positive-definite", "conformance")
 ROOT = Path(".")
 
 # (case name in results/conformance.md, what it is, shown in the README's "what TF gets wrong" table)
@@ -90,7 +92,8 @@ def conformance_block(markdown: str) -> str:
             *rows,
             "",
             "Verdicts per method and mode over every case (`loud`: raised or NaN, `n/a`: declared unsupported; "
-            "methods not singular-safe may be WRONG only on near-singular cases):",
+            "methods not singular-safe may be WRONG only on near-singular cases, and the general methods' `logdet` on a "
+            "matrix that is not positive definite but has det > 0, since they check only the sign of det):",
             "",
             *summary,
         ]
@@ -118,10 +121,30 @@ def published_block(root: Path) -> str:
     return "\n".join([intro, "", *lines, chart])
 
 
+def positive_definite_block(root: Path) -> str:
+    """The positive-definite run's answer (as it opens the reference report) and its relative-speed figure."""
+    from detgrad.publish import aggregate, positive_definite
+    from detgrad.runs.reader import load_run
+
+    head, records = load_run(root / "results" / "positive-definite" / "run.jsonl")
+    df = aggregate.tidy([(head, records)])
+    env = head.get("environment") or {}
+    status = df["status"].value_counts()
+    intro = (
+        f"The positive-definite run ({len(df)} cells: " + ", ".join(f"{int(c)} {s}" for s, c in status.items()) + "; "
+        f"measured {head.get('created', '?')[:10]} at commit {str(env.get('git_commit') or '?')[:7]}). Full report: "
+        "[results/positive-definite/report/README.md](results/positive-definite/report/README.md)."
+    )
+    lines = positive_definite.markdown_section(df)[2:]  # without its title
+    chart = "![speed relative to slogdet per mode](results/positive-definite/report/charts/relative_pd_logdet.png)"
+    return "\n".join([intro, "", *lines, chart])
+
+
 def render(text: str, root: Path = ROOT) -> str:
-    """``text`` (README.md) with both generated blocks replaced."""
+    """``text`` (README.md) with the generated blocks replaced."""
     new = {
         "published-results": published_block(root),
+        "positive-definite": positive_definite_block(root),
         "conformance": conformance_block((root / "results" / "conformance.md").read_text(encoding="utf-8")),
     }
     for name, body in new.items():
