@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from detgrad.catalog import ALL_DTYPES, MODES
+from detgrad.catalog import ALL_DTYPES, MODES, TARGETS
 from detgrad.errors import DetgradError
 
 DEFAULT_RUN = Path("results") / "cpu" / "run.jsonl"
@@ -23,7 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, required=True, help="matrix size n of the (..., n, n) input")
     p.add_argument("--batch", type=int, default=1, help="matrices per call (default 1)")
     p.add_argument("--dtype", default="float64", choices=ALL_DTYPES)
-    p.add_argument("--target", default="det", choices=["det", "logdet"], help="det, or log|det| via slogdet")
+    p.add_argument(
+        "--target",
+        default="det",
+        choices=list(TARGETS),
+        help="det, log|det| via slogdet, or pd_logdet: log det of positive-definite matrices (detgrad.logdet)",
+    )
     p.add_argument("--mode", choices=MODES, help="your compile mode (default: any)")
     p.add_argument("--run", type=Path, default=DEFAULT_RUN, help=f"run file or directory (default: {DEFAULT_RUN})")
     p.set_defaults(func=run)

@@ -7,6 +7,8 @@ Families (subpackages; each docstring says what its members share):
   ``inverse``, ``slogdet`` (:mod:`.eigen.logdomain`) and ``builtin``; no XLA;
 * :mod:`.tf_lu`: LU factorizations in plain TF ops and ``lu``, ``blocklu`` on them; XLA-compilable;
 * :mod:`.poly`: the n <= 3 polynomials ``closed`` and ``tiny``;
+* :mod:`.chol`: Cholesky, log det of positive-definite matrices only (``detgrad.logdet``): ``cholesky``,
+  ``blockchol`` (XLA) and ``builtin_logdet``;
 * :mod:`.dispatch`: ``auto`` (the default) and the nested XLA kernel; the only importer of the families;
 * :mod:`.tf_internals`: the private TF APIs (execution mode, raw ops, tape hooks), pinned by tests.
 
