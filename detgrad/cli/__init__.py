@@ -33,7 +33,7 @@ from importlib import import_module
 
 from detgrad.errors import DetgradError
 
-COMMANDS = ("advise", "check", "sweep", "probe", "merge", "report", "compare", "versions", "env")
+COMMANDS = ("advise", "check", "sweep", "probe", "tune", "merge", "report", "compare", "versions", "env")
 
 
 def version() -> str:

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from detgrad.impls.dispatch.tuned import cpu_model
+
 ENV_VARS = (
     "TF_ENABLE_ONEDNN_OPTS",
     "TF_XLA_FLAGS",
@@ -37,17 +39,6 @@ ENV_VARS = (
     "OPENBLAS_L2_SIZE",
     "CUDA_VISIBLE_DEVICES",
 )
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (Linux) or platform.processor()."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def git_commit() -> str | None:
@@ -110,6 +101,7 @@ def collect(ceilings: bool = True) -> dict[str, Any]:
     import tensorflow as tf
 
     import detgrad
+    from detgrad.impls.dispatch import tuned
 
     build = {}
     try:
@@ -137,6 +129,8 @@ def collect(ceilings: bool = True) -> dict[str, Any]:
         "gpus": _gpus(tf),
         "logical_devices": [d.name for d in tf.config.list_logical_devices()],
         "ceilings": None,
+        # the dispatch table the default method follows in this process (built-in, or tuned by `detgrad tune`)
+        "dispatch_table": tuned.active().info,
     }
     if ceilings:
         env["ceilings"] = {

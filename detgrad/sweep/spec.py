@@ -140,10 +140,11 @@ def _method_names() -> tuple[str, ...]:
 
 
 def _method_choices() -> tuple[str, ...]:
-    """Values the method axis accepts: detgrad methods and peers."""
+    """Values the method axis accepts: detgrad methods, peers and the default's variants (``auto@builtin``, ...)."""
+    from detgrad.impls.registry import AUTO_VARIANTS
     from detgrad.sweep.peers import PEERS
 
-    return _method_names() + tuple(p for p in PEERS if p not in _method_names())
+    return _method_names() + tuple(p for p in PEERS if p not in _method_names()) + AUTO_VARIANTS
 
 
 def _axis_values(src: str, axis: str, raw: Any) -> tuple:

@@ -10,7 +10,9 @@ graph, :mod:`~detgrad.impls.dispatch.nested_xla` (blocklu as one XLA kernel nest
 
 Every crossover in :data:`TABLE` was checked by the ``detgrad probe`` run written next to it
 (the sweep's paired, interleaved timer; speedup = t(builtin) / t(method), > 1: faster), so any row
-can be re-measured by the command it cites.
+can be re-measured by the command it cites.  Those crossovers are this 2-core VM's: ``detgrad tune``
+measures the same candidates on the user's machine and writes a tuned table whose rows go before
+:data:`TABLE`'s when its fingerprint matches (:mod:`~detgrad.impls.dispatch.tuned`; docs/tuning.md).
 
 ``logdet`` (positive-definite input, ``detgrad.logdet``) dispatches by mode only, in
 :data:`LOGDET_BY_MODE`: the Cholesky family's two members, both checked by the conformance cases.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from detgrad.impls.chol import blocked, cholesky
-from detgrad.impls.dispatch import nested_xla
+from detgrad.impls.dispatch import nested_xla, tuned
 from detgrad.impls.eigen import guarded
 from detgrad.impls.poly import closed, tiny
 from detgrad.impls.tf_internals.mode import Mode, execution_mode
@@ -135,12 +137,34 @@ TABLE: dict[Mode, tuple[Row, ...]] = {
 }
 
 
-def pick(n: int, batch: int | None = None, mode: Mode | None = None):
+# The paths ``auto`` chooses between, by the names tuned tables and ``detgrad tune`` use (the candidates per
+# mode, those that pass every conformance case in it, are :data:`.tuned.CANDIDATES`).
+PATHS = {"guarded": guarded, "tiny": tiny, "closed": closed, "blocklu": blocklu, "nested": nested_xla}
+PATH_MAX_N = tuned.PATH_MAX_N
+BUILTIN_TABLE = "builtin"  # det / slogdet with path=BUILTIN_TABLE: dispatch by TABLE alone, whatever table is in force
+
+
+def path_name(module) -> str:
+    """The :data:`PATHS` name of a method module ``auto`` runs."""
+    return next(name for name, m in PATHS.items() if m is module)
+
+
+def rows(mode: Mode) -> tuple[Row, ...]:
+    """The dispatch rows in force for ``mode``: a tuned table's rows (:mod:`.tuned`) before the built-in :data:`TABLE`."""
+    tuned_rows = tuned.rows_for(mode)
+    if not tuned_rows:
+        return TABLE[mode]
+    return tuple(Row(r.max_n, r.min_batch, PATHS[r.path], r.min_n, r.max_batch) for r in tuned_rows) + TABLE[mode]
+
+
+def pick(n: int, batch: int | None = None, mode: Mode | None = None, builtin_table: bool = False):
     """The method module ``auto`` runs for a batch of ``batch`` n x n matrices in ``mode``.
 
-    ``batch`` None (unknown) counts as large; ``mode`` None is the current execution mode.
+    ``batch`` None (unknown) counts as large; ``mode`` None is the current execution mode.  A tuned table
+    that fits this machine (:mod:`.tuned`) takes precedence unless ``builtin_table``.
     """
-    for row in TABLE[mode or execution_mode()]:
+    mode = mode or execution_mode()
+    for row in TABLE[mode] if builtin_table else rows(mode):
         if row.matches(n, batch):
             return row.method
     raise AssertionError("the last row of every TABLE mode matches everything")
@@ -162,21 +186,28 @@ def _unit_batch(a: tf.Tensor) -> bool:
     return a.shape.rank > 2 and _static_batch(a) == 1 and execution_mode() != "eager"
 
 
-def det(a: tf.Tensor) -> tf.Tensor:
-    """det of a validated ``(..., N, N)`` tensor, shape ``(...)``."""
-    if _unit_batch(a):
-        n = a.shape[-1]
-        return tf.reshape(det(tf.reshape(a, [n, n])), a.shape[:-2])
-    return pick(a.shape[-1], _static_batch(a)).det(a)
+def _chosen(a: tf.Tensor, path: str | None):
+    if path and path != BUILTIN_TABLE:
+        return PATHS[path]
+    return pick(a.shape[-1], _static_batch(a), builtin_table=path == BUILTIN_TABLE)
 
 
-def slogdet(a: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(sign, log|det|) of a validated ``(..., N, N)`` tensor."""
+def det(a: tf.Tensor, path: str | None = None) -> tf.Tensor:
+    """det of a validated ``(..., N, N)`` tensor, shape ``(...)``; ``path`` (a :data:`PATHS` name) forces that path,
+    :data:`BUILTIN_TABLE` the built-in table."""
     if _unit_batch(a):
         n = a.shape[-1]
-        sign, log_abs = slogdet(tf.reshape(a, [n, n]))
+        return tf.reshape(det(tf.reshape(a, [n, n]), path), a.shape[:-2])
+    return _chosen(a, path).det(a)
+
+
+def slogdet(a: tf.Tensor, path: str | None = None) -> tuple[tf.Tensor, tf.Tensor]:
+    """(sign, log|det|) of a validated ``(..., N, N)`` tensor; ``path`` as in :func:`det`."""
+    if _unit_batch(a):
+        n = a.shape[-1]
+        sign, log_abs = slogdet(tf.reshape(a, [n, n]), path)
         return tf.reshape(sign, a.shape[:-2]), tf.reshape(log_abs, a.shape[:-2])
-    return pick(a.shape[-1], _static_batch(a)).slogdet(a)
+    return _chosen(a, path).slogdet(a)
 
 
 # log det of Hermitian positive-definite matrices, by mode.  Value + gradient, speedup over slogdet with TF's
