@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_plan(make_plan(spec.cells(), spec.settings), spec.name))
         return 0
     from detgrad.sweep.loop import Sweep
-    from detgrad.sweep.worker import device_problem
+    from detgrad.sweep.measure import device_problem
 
     problem = device_problem(args.device)
     if problem:
