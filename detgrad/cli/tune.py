@@ -166,6 +166,19 @@ def eligible_paths(modes: list[str], conformance: str | None) -> tuple[dict[str,
     return eligible, dropped
 
 
+def shown(path: Path) -> str:
+    """``path`` as printed: relative to the working directory when under it, else with the home directory as ``~``."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def write_table(path: Path, doc: dict[str, Any]) -> None:
     """Write atomically (a reader never sees half a table)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
         "dropped_candidates": dropped,
     }
     write_table(table, doc)
-    print(f"detgrad tune: {len(records)} cells in {time.perf_counter() - started:.0f} s; run file {sweep.path}")
+    print(f"detgrad tune: {len(records)} cells in {time.perf_counter() - started:.0f} s; run file {shown(sweep.path)}")
     for line in dropped:
         print(f"dropped candidate: {line}")
     print("\n".join(verdict_lines(verdicts)))
@@ -236,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
             top_n = "" if r["max_n"] is None else r["max_n"]
             top_b = "any" if r["max_batch"] is None else r["max_batch"]
             print(f"  {mode}: n {r['min_n']}..{top_n}, batch {r['min_batch']}..{top_b} -> {r['path']}")
-    print(f"table written to {table} (fingerprint {fid}); auto uses it in new processes on this configuration")
+    print(f"table written to {shown(table)} (fingerprint {fid}); auto uses it in new processes on this configuration")
     if args.table:
-        print(f"it is not the default location: set {tuned.ENV_VAR}={table} to use it")
+        print(f"it is not the default location: set {tuned.ENV_VAR}={shown(table)} to use it")
     return 0
