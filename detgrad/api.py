@@ -111,7 +111,7 @@ def _raise_if_not_positive_definite(a: tf.Tensor, value: tf.Tensor, checks_defin
         return  # NaN in, NaN out
     shown = ", ".join(str(tuple(int(i) for i in m)) if m.size != 1 else str(int(m[0])) for m in members[:5])
     more = f" and {len(members) - 5} more" if len(members) > 5 else ""
-    where = "the matrix is" if value.shape.rank == 0 else f"batch member(s) {shown}{more}"
+    where = "the matrix is" if value.shape.rank == 0 else f"batch member(s) {shown}{more} are"
     why = "its Cholesky factorization failed" if checks_definiteness else "its det is <= 0"
     raise DetgradError(
         f"logdet needs Hermitian positive-definite matrices, but {where} not ({why}); for general matrices use detgrad.slogdet"

@@ -62,7 +62,7 @@ NOT_POSITIVE_DEFINITE = np.stack([2 * np.eye(3), np.diag([1.0, -1.0, -1.0]), np.
 
 @pytest.mark.parametrize("method", CHOLESKY_FAMILY)
 def test_eager_names_the_member_that_is_not_positive_definite(method):
-    with pytest.raises(DetgradError, match=r"batch member\(s\) 1 not \(its Cholesky factorization failed\)") as info:
+    with pytest.raises(DetgradError, match=r"batch member\(s\) 1 are not \(its Cholesky factorization failed\)") as info:
         detgrad.logdet(NOT_POSITIVE_DEFINITE, method=method)
     assert "\n" not in str(info.value)
 
