@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from tf_helpers import graph_value_gradient_hvp
 
 import detgrad
 from detgrad import DetgradError, UnsupportedError
@@ -131,15 +132,7 @@ def test_nested_kernel_value_gradient_and_hessian_in_a_graph():
     x = positive_definite((n, n), seed=8)
     v = np.random.default_rng(9).standard_normal((n, n))
 
-    @tf.function
-    def run(x_, v_):
-        with tf.GradientTape() as outer:
-            outer.watch(x_)
-            with tf.GradientTape() as inner:
-                inner.watch(x_)
-                value = detgrad.logdet((x_ + tf.transpose(x_)) / 2)
-            grad = inner.gradient(value, x_)
-        return value, grad, outer.gradient(grad, x_, output_gradients=v_)
+    run = graph_value_gradient_hvp(lambda x_: detgrad.logdet((x_ + tf.transpose(x_)) / 2))
 
     graph = run.get_concrete_function(tf.constant(x), tf.constant(v)).graph
     assert any(op.get_attr("_XlaMustCompile") for op in graph.get_operations() if "_XlaMustCompile" in op.node_def.attr)
