@@ -33,6 +33,15 @@ def test_section_gives_the_median_speedup_per_method_and_says_within_noise():
     assert devices.markdown_section(df[df["threads"].eq(1)]) == []
 
 
+def test_runs_of_different_problems_on_two_machines_get_no_section():
+    """Two runs that share no problem (the reference run and the positive-definite one, measured on two VMs)."""
+    first = [cell(samples=[1e-3] * 6, method="lu", mode="graph", n=64, threads=0)]
+    second = [cell(samples=[1e-3] * 6, method="lu", mode="graph", n=128, threads=0)]
+    df = aggregate.tidy([(header(), first), (header(run_id="run-b", hostname="host-b"), second)])
+    assert df["device_label"].nunique() == 2
+    assert devices.markdown_section(df) == []
+
+
 def test_report_has_the_section_and_every_cell_in_its_tables(tmp_path):
     readme = build_report([(header(), _cells())], tmp_path, with_charts=False)
     assert "## Devices compared" in readme.read_text()

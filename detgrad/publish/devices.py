@@ -65,6 +65,9 @@ def markdown_section(df: pd.DataFrame, chart_stems: dict[str, str] | None = None
         return []
     base_label = devices[0]
     base = df[df["device_label"].eq(base_label)]
+    compared = {dev: compare_frames(base, df[df["device_label"].eq(dev)], by="device") for dev in devices[1:]}
+    if not any(cmp["speedup"].notna().any() for cmp in compared.values()):
+        return []  # e.g. runs of different problems on two machines: nothing to set side by side
     lines = [
         "## Devices compared",
         "",
@@ -74,7 +77,7 @@ def markdown_section(df: pd.DataFrame, chart_stems: dict[str, str] | None = None
         "",
     ]
     for i, dev in enumerate(devices[1:], start=1):
-        cmp = compare_frames(base, df[df["device_label"].eq(dev)], by="device")
+        cmp = compared[dev]
         both = cmp[cmp["speedup"].notna()]
         lines += [f"### `{dev}`", ""]
         if both.empty:
