@@ -117,13 +117,15 @@ def test_table_rows_cover_only_the_changed_points():
 
 @pytest.fixture()
 def loader(monkeypatch, tmp_path):
-    from detgrad.impls.dispatch import tuned
+    from detgrad.impls.dispatch import auto, tuned
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv(tuned.ENV_VAR, raising=False)
     tuned.reset()
+    auto._with_tuned.cache_clear()  # rows built from a table hold the PATHS modules of their time (a test may spy one)
     yield tuned
     tuned.reset()
+    auto._with_tuned.cache_clear()
 
 
 def _table(tuned, rows, **fingerprint_changes) -> dict:

@@ -20,6 +20,7 @@ measures the same candidates on the user's machine and writes a tuned table whos
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import tensorflow as tf
@@ -152,8 +153,12 @@ def path_name(module) -> str:
 def rows(mode: Mode) -> tuple[Row, ...]:
     """The dispatch rows in force for ``mode``: a tuned table's rows (:mod:`.tuned`) before the built-in :data:`TABLE`."""
     tuned_rows = tuned.rows_for(mode)
-    if not tuned_rows:
-        return TABLE[mode]
+    return _with_tuned(mode, tuned_rows) if tuned_rows else TABLE[mode]
+
+
+@functools.lru_cache(maxsize=16)
+def _with_tuned(mode: Mode, tuned_rows: tuple) -> tuple[Row, ...]:
+    # built once per table and mode, not on every call (eager mode picks on every call)
     return tuple(Row(r.max_n, r.min_batch, PATHS[r.path], r.min_n, r.max_batch) for r in tuned_rows) + TABLE[mode]
 
 
